@@ -12,6 +12,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Runai.Core;
+using Runai.Core.Yaml;
 using Runai.Sim.Api;
 using Runai.Sim.Api.Admission;
 using Runai.Sim.Api.Rbac;
@@ -54,8 +55,9 @@ internal sealed class SimCluster : IAsyncDisposable
     private readonly bool _ownsRunDirectory;
 
     private SimCluster(WebApplication app, ApiOperations ops, Authentication authn, ControlPlaneControllers controllers,
-        WebhookAdmission webhooks, ApiServer server, Uri apiUrl, string runDirectory, bool ownsRunDirectory)
+        WebhookAdmission webhooks, ApiServer server, Uri apiUrl, string runDirectory, bool ownsRunDirectory, ClusterCertificates certificates)
     {
+        Certificates = certificates;
         _app = app;
         Operations = ops;
         Authn = authn;
@@ -70,6 +72,9 @@ internal sealed class SimCluster : IAsyncDisposable
     public Uri ApiUrl { get; }
     public string RunDirectory { get; }
     public string KubeconfigPath => Path.Combine(RunDirectory, "kubeconfig");
+    /// <summary>The cluster CA in PEM, also written to RUN_DIR/ca.crt.</summary>
+    public string CaCertificatePath => Path.Combine(RunDirectory, "ca.crt");
+    internal ClusterCertificates Certificates { get; }
     public string AdminToken => Authn.AdminToken;
     public IReadOnlyList<SimNodeSpec> Nodes { get; private set; } = [];
     public string SocketDirectory => Path.Combine(RunDirectory, "kubelet");
@@ -92,14 +97,15 @@ internal sealed class SimCluster : IAsyncDisposable
         var ops = new ApiOperations(store, registry, webhooks, TimeProvider.System, loggers.CreateLogger<ApiOperations>());
         var controllers = new ControlPlaneControllers(ops, loggers.CreateLogger<ControlPlaneControllers>());
         var authn = new Authentication();
-        var authz = new RbacAuthorizer(plural => store.List(plural switch
-        {
-            "roles" or "rolebindings" or "clusterroles" or "clusterrolebindings" => plural + ".rbac.authorization.k8s.io",
-            _ => plural,
-        }, null).Items.Select(o => o.ToJsonObject()));
+        string[] rbacResources = ["roles", "rolebindings", "clusterroles", "clusterrolebindings"];
+        var authz = new RbacAuthorizer(
+            plural => store.List(plural + ".rbac.authorization.k8s.io", null).Items.Select(o => o.ToJsonObject()),
+            // The policy is rebuilt only when an RBAC object changed, not on every pod write.
+            () => rbacResources.Sum(r => store.LastChange(r + ".rbac.authorization.k8s.io")));
         var apiOptions = options.Api with { PodLogDirectory = options.Api.PodLogDirectory ?? podLogs };
         var server = new ApiServer(ops, authn, authz, apiOptions, TimeProvider.System, null, loggers.CreateLogger<ApiServer>());
 
+        var certificates = ClusterCertificates.Create();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
@@ -113,7 +119,11 @@ internal sealed class SimCluster : IAsyncDisposable
                 throw new ArgumentException($"the simulated API listens on loopback only, not {options.Listen}");
             }
 
-            k.Listen(ep, l => l.Protocols = HttpProtocols.Http1AndHttp2);
+            k.Listen(ep, l =>
+            {
+                l.Protocols = HttpProtocols.Http1AndHttp2;
+                l.UseHttps(certificates.Server);
+            });
         });
         var app = builder.Build();
         app.Map("/metrics", metrics => metrics.Run(ctx => WriteMetricsAsync(ctx, store, registry, server)));
@@ -122,7 +132,7 @@ internal sealed class SimCluster : IAsyncDisposable
         var address = app.Urls.First();
         var apiUrl = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
 
-        var cluster = new SimCluster(app, ops, authn, controllers, webhooks, server, apiUrl, runDir, ownsRunDir);
+        var cluster = new SimCluster(app, ops, authn, controllers, webhooks, server, apiUrl, runDir, ownsRunDir, certificates);
         await cluster.BootstrapAsync(options, ct);
         cluster.WriteKubeconfig();
         if (options.ScenarioPath is not null)
@@ -149,6 +159,7 @@ internal sealed class SimCluster : IAsyncDisposable
     {
         Host = ApiUrl.ToString().TrimEnd('/'),
         AccessToken = token ?? AdminToken,
+        SslCaCerts = [Certificates.Ca],
     });
 
     /// <summary>A token for a service account (it need not exist yet), as the TokenRequest API would issue.</summary>
@@ -213,7 +224,7 @@ internal sealed class SimCluster : IAsyncDisposable
         {
             foreach (var file in Directory.GetFiles(options.CrdDirectory, "*.yaml").Order(StringComparer.Ordinal))
             {
-                objects.AddRange(KubeYaml.ReadDocuments(await File.ReadAllTextAsync(file, ct)).OfType<JsonObject>());
+                objects.AddRange(KubeYaml.ReadObjects(await File.ReadAllTextAsync(file, ct), file));
             }
         }
 
@@ -258,6 +269,7 @@ internal sealed class SimCluster : IAsyncDisposable
             - name: runai-sim
               cluster:
                 server: {ApiUrl.ToString().TrimEnd('/')}
+                certificate-authority-data: {Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(Certificates.CaPem))}
             users:
             - name: admin
               user:
@@ -270,6 +282,7 @@ internal sealed class SimCluster : IAsyncDisposable
                 namespace: default
             current-context: runai-sim
             """;
+        File.WriteAllText(CaCertificatePath, Certificates.CaPem);
         var tmp = KubeconfigPath + ".tmp";
         File.WriteAllText(tmp, yaml + "\n");
         File.Move(tmp, KubeconfigPath, overwrite: true);
@@ -302,14 +315,16 @@ internal sealed class SimCluster : IAsyncDisposable
         {
             await Task.WhenAll(_background).WaitAsync(TimeSpan.FromSeconds(10));
         }
-        catch (Exception e) when (e is OperationCanceledException or TimeoutException)
+        catch (Exception)
         {
+            // Background loops end with cancellation; nothing they throw matters once the cluster stops.
         }
 
         await _app.StopAsync();
         await _app.DisposeAsync();
         await _controllers.DisposeAsync();
         _webhooks.Dispose();
+        Certificates.Dispose();
         _stop.Dispose();
         if (_ownsRunDirectory)
         {

@@ -82,7 +82,10 @@ internal sealed class ApiOperations(
         var m = Metadata(prepared);
         m["uid"] = Guid.NewGuid().ToString();
         m["creationTimestamp"] = Now();
-        m["generation"] = 1;
+        if (HasGeneration(def))
+        {
+            m["generation"] = 1;
+        }
         RecordManager(null, prepared, opts, "Update");
         if (opts.DryRun)
         {
@@ -221,7 +224,7 @@ internal sealed class ApiOperations(
             ? await AdmitAsync(user, def, "UPDATE", merged, old, opts, ct)
             : merged;
         var pm = Metadata(prepared);
-        if (SpecChanged(old, prepared))
+        if (HasGeneration(def) && SpecChanged(old, prepared))
         {
             pm["generation"] = ((long?)oldMeta["generation"] ?? 1) + 1;
         }
@@ -349,7 +352,7 @@ internal sealed class ApiOperations(
                 return old;
             }
 
-            if (SpecChanged(old, next))
+            if (HasGeneration(def) && SpecChanged(old, next))
             {
                 Metadata(next)["generation"] = ((long?)Metadata(old)["generation"] ?? 1) + 1;
             }
@@ -391,6 +394,9 @@ internal sealed class ApiOperations(
             // gone already or changed: the next pass decides again
         }
     }
+
+    /// <summary>Kinds with a spec/status split (and every custom resource) track metadata.generation; ConfigMaps and the like do not.</summary>
+    private static bool HasGeneration(ResourceDefinition def) => !def.BuiltIn || def.Subresources.Contains("status");
 
     private static bool IsFinished(JsonObject pod) => (string?)pod["status"]?["phase"] is "Succeeded" or "Failed";
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Runai.Sim.Api.Admission;
 using Runai.Sim.Api.Rbac;
 
 namespace Runai.Sim.Api;

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Runai.Core;
+using Runai.Core.Yaml;
 using Runai.Sim.Api.OpenApi;
 using Runai.Sim.Api.Rbac;
 using Runai.Sim.Api.Storage;
@@ -560,12 +560,7 @@ internal sealed partial class ApiServer(
         var decision = authz.Authorize(user, attrs);
         if (!decision.Allowed)
         {
-            throw new ApiException(403, "Forbidden", decision.Reason, attrs.Resource.Length == 0 ? null : new JsonObject
-            {
-                ["name"] = attrs.Name,
-                ["group"] = attrs.ApiGroup,
-                ["kind"] = attrs.Resource,
-            });
+            throw decision.ToForbidden();
         }
     }
 
@@ -578,8 +573,7 @@ internal sealed partial class ApiServer(
             return user;
         }
 
-        return ImpersonationPolicy.Impersonate(user, asUser.Length == 0 ? null : asUser, asGroups, authz)
-            ?? throw new ApiException(403, "Forbidden", $"users \"{asUser}\" is forbidden: User \"{user.Name}\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope");
+        return RbacAuthorizer.Impersonate(user, asUser.Length == 0 ? null : asUser, asGroups, authz);
     }
 
     private async Task<JsonNode?> ReadBodyAsync(HttpContext ctx, bool allowYaml = true)
@@ -618,7 +612,7 @@ internal sealed partial class ApiServer(
         {
             try
             {
-                return KubeYaml.ReadDocuments(Encoding.UTF8.GetString(bytes)).FirstOrDefault();
+                return KubeYaml.ReadObjects(Encoding.UTF8.GetString(bytes)).FirstOrDefault();
             }
             catch (FormatException e)
             {

@@ -19,7 +19,7 @@ internal sealed class ControlPlaneControllers : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private readonly Task _sweeper;
-    private static readonly Rbac.UserInfo Controller = new("system:kube-controller-manager", ["system:masters", "system:authenticated"]);
+    private static readonly Api.Rbac.UserInfo Controller = new("system:kube-controller-manager", ["system:masters", "system:authenticated"]);
 
     private abstract record Work;
     private sealed record OwnerGone(string Uid) : Work;

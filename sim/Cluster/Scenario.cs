@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Runai.Core;
+using Runai.Core.Yaml;
 using Runai.Sim.Kubelet;
 
 namespace Runai.Sim.Cluster;
@@ -27,10 +27,10 @@ internal sealed partial record Scenario(string Name, IReadOnlyList<SimNodeSpec> 
 
     public static Scenario Parse(string yaml, string source = "scenario")
     {
-        List<JsonNode?> docs;
+        List<JsonObject> docs;
         try
         {
-            docs = [.. KubeYaml.ReadDocuments(yaml)];
+            docs = [.. KubeYaml.ReadObjects(yaml, source)];
         }
         catch (FormatException e)
         {
@@ -43,15 +43,7 @@ internal sealed partial record Scenario(string Name, IReadOnlyList<SimNodeSpec> 
         var sawScenario = false;
         foreach (var doc in docs)
         {
-            if (doc is null)
-            {
-                continue;
-            }
-
-            if (doc is not JsonObject obj)
-            {
-                throw new InvalidDataException($"{source}: every document must be an object, found {doc.GetValueKind()}");
-            }
+            var obj = doc;
 
             if ((string?)obj["kind"] == "Scenario")
             {

@@ -273,8 +273,18 @@ internal sealed class ObjectStore(int historyPerResource = 20_000, int watcherBu
         return StoredObject.From(def.GroupResource, obj, rv);
     }
 
+    /// <summary>The revision of the newest change to a resource (0 when it never changed).</summary>
+    public long LastChange(string resource)
+    {
+        lock (_gate)
+        {
+            return _tables.TryGetValue(resource, out var t) ? t.LastChange : 0;
+        }
+    }
+
     private void Publish(ResourceTable t, StoreEvent e)
     {
+        t.LastChange = e.ResourceVersion;
         t.History.Enqueue(e);
         while (t.History.Count > historyPerResource)
         {
@@ -325,6 +335,7 @@ internal sealed class ObjectStore(int historyPerResource = 20_000, int watcherBu
         /// <summary>The newest revision no longer in history (0 = nothing compacted yet).</summary>
         public long CompactedThrough { get; set; }
         public List<Watcher> Watchers { get; } = [];
+        public long LastChange { get; set; }
     }
 }
 
