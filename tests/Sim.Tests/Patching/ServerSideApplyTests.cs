@@ -11,7 +11,7 @@ public class ServerSideApplyTests
     private const string Web = """
         {"apiVersion":"apps/v1","kind":"Deployment",
          "metadata":{"name":"web","namespace":"runai","labels":{"app":"web","tier":"front"}},
-         "spec":{"replicas":2,
+         "spec":{"replicas":2,"selector":{"matchLabels":{"app":"web"}},
            "template":{"metadata":{"labels":{"app":"web"}},
              "spec":{"containers":[{"name":"nginx","image":"nginx:1.25","ports":[{"containerPort":80}]}]}}}}
         """;
@@ -32,7 +32,7 @@ public class ServerSideApplyTests
             [{"manager":"kubectl","operation":"Apply","apiVersion":"apps/v1","time":"2026-01-02T03:04:05Z","fieldsType":"FieldsV1",
               "fieldsV1":{
                 "f:metadata":{"f:labels":{"f:app":{},"f:tier":{}}},
-                "f:spec":{"f:replicas":{},"f:template":{"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:containers":{
+                "f:spec":{"f:replicas":{},"f:selector":{},"f:template":{"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:containers":{
                   "k:{\"name\":\"nginx\"}":{".":{},"f:image":{},"f:name":{},"f:ports":{"k:{\"containerPort\":80}":{".":{},"f:containerPort":{}}}}}}}}}}]
             """, result.ManagedFields);
         Json.Equal(result.ManagedFields.ToJsonString(), result.Object["metadata"]!["managedFields"]);
@@ -190,6 +190,32 @@ public class ServerSideApplyTests
         var fieldsV1 = ServerSideApply.Apply(null, applied, "m", false, T0).ManagedFields[0]!["fieldsV1"]!.AsObject();
         Assert.True(fieldsV1["f:metadata"]!["f:finalizers"]!.AsObject().ContainsKey("v:\"a+b/<c>\""));
         Assert.True(fieldsV1["f:spec"]!["f:containers"]!.AsObject().ContainsKey("k:{\"name\":\"é\"}"));
+    }
+
+    [Fact]
+    public void AtomicSelectorIsReplacedWholeAndConflictsAsAWhole()
+    {
+        var live = Create("a").Object;
+        var selector = """{"apiVersion":"apps/v1","kind":"Deployment","spec":{"selector":{"matchExpressions":[{"key":"app","operator":"Exists"}]}}}""";
+
+        var error = Json.Fails(() => ServerSideApply.Apply(live, Json.Obj(selector), "b", false, T1));
+        Assert.Equal("Apply failed with 1 conflict: conflict with \"a\": .spec.selector", error.Message);
+
+        var forced = ServerSideApply.Apply(live, Json.Obj(selector), "b", force: true, T1);
+        Json.Equal("""{"matchExpressions":[{"key":"app","operator":"Exists"}]}""", forced.Object["spec"]!["selector"]);
+    }
+
+    [Fact]
+    public void KubernetesClientReadsTheManagedFields()
+    {
+        var json = Create().Object.ToJsonString();
+        var deployment = k8s.KubernetesJson.Deserialize<k8s.Models.V1Deployment>(json);
+        var entry = Assert.Single(deployment.Metadata.ManagedFields);
+        Assert.Equal("kubectl", entry.Manager);
+        Assert.Equal("Apply", entry.Operation);
+        Assert.Equal(T0, new DateTimeOffset(DateTime.SpecifyKind(entry.Time!.Value, DateTimeKind.Utc)));
+        var fieldsV1 = JsonNode.Parse(k8s.KubernetesJson.Serialize(entry.FieldsV1))!;
+        Assert.True(fieldsV1["f:spec"]!["f:template"]!["f:spec"]!["f:containers"]!.AsObject().ContainsKey("k:{\"name\":\"nginx\"}"));
     }
 
     [Fact]
