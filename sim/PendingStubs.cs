@@ -3,14 +3,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using k8s;
-namespace Runai.Sim.Api.OpenApi
-{
-    internal static class OpenApiDocuments
-    {
-        public static JsonObject V3Index(IEnumerable<ResourceDefinition> d) => new();
-        public static JsonObject V3GroupVersion(string p, IEnumerable<ResourceDefinition> d) => new();
-    }
-}
 namespace Runai.Sim.Operators
 {
     internal sealed class DefaultScheduler(IKubernetes c, ILoggerFactory l) { public Task RunAsync(CancellationToken ct) => Task.CompletedTask; }
