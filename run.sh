@@ -101,7 +101,7 @@ stop_all() {
     targets+=($(_tree_of "$pid") "$pid")
   done
   ((${#targets[@]})) || return 0
-  say "Stopping ${#targets[@]} process(es)…"
+  say "Stopping the ${#targets[@]} process(es) still running…"
   kill -TERM "${targets[@]}" 2>/dev/null || true
   deadline=$((SECONDS + 5))
   while ((SECONDS < deadline)); do
@@ -110,12 +110,14 @@ stop_all() {
     ((left)) || break
     sleep 0.2
   done
+  # Collect the stubborn ones with their current children before killing any, so none is orphaned.
+  local stubborn=()
   for pid in "${targets[@]}"; do
-    if alive "$pid"; then
-      warn "${name_of[$pid]:-pid $pid} (pid $pid) ignored SIGTERM for 5 s; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
+    alive "$pid" || continue
+    [[ -n "${name_of[$pid]:-}" ]] && warn "${name_of[$pid]} (pid $pid) ignored SIGTERM for 5 s; sending SIGKILL"
+    stubborn+=($(_tree_of "$pid") "$pid")
   done
+  ((${#stubborn[@]})) && kill -KILL "${stubborn[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
 }
 
@@ -238,7 +240,8 @@ launch_component() {
     free_port port
     url="http://127.0.0.1:$port/metrics"
   fi
-  line="${line//\{artifact\}/$RUNAI_ROOT/$artifact}"
+  [[ "$artifact" == /* ]] || artifact="$RUNAI_ROOT/$artifact"
+  line="${line//\{artifact\}/$artifact}"
   line="${line//\{port\}/$port}"
   line="${line//\{kubeconfig\}/$kubeconfig}"
   line="${line//\{nats\}/$nats_url}"
@@ -385,8 +388,9 @@ row nats "$nats_url"
 row natsMonitor "$nats_monitor"
 row backend "$backend"
 row exporter "$exporter"
-row nodeExporters "${#node_exporters[@]} (${nodes[*]:-no nodes})"
-for c in ${controllers[@]+"${controllers[@]}"}; do row "${c%%|*}" "${c#*|}"; done
+if ((${#node_exporters[@]})); then row nodeExporters "${#node_exporters[@]} (one per node: ${nodes[*]})"; else row nodeExporters ""; fi
+row controllers "${controllers[*]:+${#controllers[@]}:}"
+for c in ${controllers[@]+"${controllers[@]}"}; do printf '    %-26s %s\n' "${c%%|*}" "${c#*|}"; done
 row endpoints "$RUN/endpoints.json"
 row logs "$LOGS/"
 row tools "$RUN/bin/: ${tools[*]}"
@@ -406,7 +410,8 @@ fi
 while :; do
   done_pid=""
   st=0
-  wait -n -p done_pid || st=$?
+  # 2>/dev/null: bash's own "Killed …" job notice would repeat what the line below says.
+  wait -n -p done_pid 2>/dev/null || st=$?
   if [[ -z "$done_pid" ]]; then
     # No child left at all (the traps exit on their own, so they do not come back here).
     say "Every process has exited; nothing left to run."

@@ -26,7 +26,7 @@ COMPONENTS=(
 )
 
 # Operator executables linked into .run/bin/: name|artifact (a .dll runs through `dotnet`,
-# anything else is run as it is). They get KUBECONFIG=.run/kubeconfig unless the caller set one.
+# anything else is run as it is). They get KUBECONFIG=.run/kubeconfig (--kubeconfig still overrides).
 # Skipped while the artifact is absent. kubectl is always there (a wrapper pinned to .run/kubeconfig).
 OPERATOR_TOOLS=(
   "runai|cli/bin/Release/net10.0/Runai.Cli.dll"
