@@ -1,6 +1,8 @@
 # Shared shell helpers for run.sh, test.sh and bench/run.sh. Source it; do not run it.
 # Works with bash 5 and coreutils only: a fresh machine has no python3, jq or curl.
 
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
 # Repository root, whatever directory the caller was started from.
 RUNAI_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
