@@ -80,13 +80,16 @@ _children_of() {
   for f in /proc/[0-9]*/stat; do
     read -r stat 2>/dev/null <"$f" || continue
     rest="${stat##*) }"          # the command name may hold spaces and parentheses
+    # shellcheck disable=SC2086  # splitting into fields is the point
     set -- $rest
     [[ "${2:-}" == "$want" ]] && { f="${f#/proc/}"; echo "${f%/stat}"; }
   done
+  return 0
 }
 _tree_of() {
   local c
   for c in $(_children_of "$1"); do _tree_of "$c"; echo "$c"; done
+  return 0
 }
 
 # TERM everything we started (and anything those started), wait up to 5 s, then KILL.
@@ -94,10 +97,11 @@ stop_all() {
   ((stopping)) && return 0
   stopping=1
   local i pid targets=() deadline
-  [[ -n "$timer_pid" ]] && kill "$timer_pid" 2>/dev/null || true
+  if [[ -n "$timer_pid" ]]; then kill "$timer_pid" 2>/dev/null || true; fi
   for ((i = ${#order[@]} - 1; i >= 0; i--)); do
     pid="${order[i]}"
     alive "$pid" || continue
+    # shellcheck disable=SC2207  # pids: nothing to mangle
     targets+=($(_tree_of "$pid") "$pid")
   done
   ((${#targets[@]})) || return 0
@@ -115,9 +119,10 @@ stop_all() {
   for pid in "${targets[@]}"; do
     alive "$pid" || continue
     [[ -n "${name_of[$pid]:-}" ]] && warn "${name_of[$pid]} (pid $pid) ignored SIGTERM for 5 s; sending SIGKILL"
+    # shellcheck disable=SC2207
     stubborn+=($(_tree_of "$pid") "$pid")
   done
-  ((${#stubborn[@]})) && kill -KILL "${stubborn[@]}" 2>/dev/null || true
+  if ((${#stubborn[@]})); then kill -KILL "${stubborn[@]}" 2>/dev/null || true; fi
   wait 2>/dev/null || true
 }
 
@@ -172,8 +177,17 @@ wait_file() {
 # ---------------------------------------------------------------------------------------------
 # Clean state, installs, build
 
+# Wiping .run under a live stack would leave it running blind; refuse instead.
+if [[ -f "$RUN/run.pid" ]]; then
+  other=$(<"$RUN/run.pid")
+  if [[ "$other" =~ ^[0-9]+$ && "$other" != "$$" ]] && alive "$other" \
+    && tr '\0' ' ' <"/proc/$other/cmdline" 2>/dev/null | grep -q 'run\.sh'; then
+    die "another ./run.sh (pid $other) is running on this tree; stop it first (kill $other)"
+  fi
+fi
 rm -rf "$RUN"
 mkdir -p "$LOGS" "$RUN/bin"
+echo $$ >"$RUN/run.pid"
 ensure_tools "$LOGS/install.log"
 if [[ "${RUNAI_SKIP_BUILD:-0}" == 1 ]]; then
   step "Skipping the build (RUNAI_SKIP_BUILD=1)"
@@ -380,7 +394,7 @@ mv -f "$RUN/endpoints.json.tmp" "$RUN/endpoints.json"
 
 row() { printf '  %-15s %s\n' "$1" "${2:--}"; }
 say ""
-say "${_c_green}${_c_bold}Stack ready in $((SECONDS - t0)) s${_c_off}"
+say "${_c_green}${_c_bold}Stack ready in $((SECONDS - t0)) s${_c_off} (./run.sh is pid $$)"
 row kubeconfig "$kubeconfig"
 row kubeApi "$kube_api"
 row prometheus "$prometheus_url"

@@ -25,7 +25,9 @@ failed_sections=()
 finish() {
   say ""
   if ((${#failed_sections[@]})); then
-    say "${_c_red}Failed: $(IFS=,; echo "${failed_sections[*]}" | sed "s/,/, /g")${_c_off}"
+    local joined
+    joined=$(printf '%s, ' "${failed_sections[@]}")
+    say "${_c_red}Failed: ${joined%, }${_c_off}"
   fi
   if ((passed + failed == 0)); then
     say "${_c_red}No test ran.${_c_off}"

@@ -21,6 +21,7 @@ list_benchmarks() {
   if [[ -f "$project" ]]; then
     dotnet run -c Release --project "$project" -- --list 2>/dev/null | sed 's/^/  /;s/$/    (bench\/Bench.csproj)/' || true
   fi
+  return 0
 }
 
 usage() {

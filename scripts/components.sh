@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # What ./run.sh starts after the simulated cluster, and what it puts in .run/bin/.
 # Sourced by run.sh. This is the one place to add a component: append a line, nothing else.
 #
@@ -22,12 +23,14 @@
 #
 # Example (not built yet, so it would be skipped anyway):
 #   "workload-exporter|exporter|exporter/bin/Release/net10.0/Runai.Exporter.dll|auto|dotnet {artifact} --kubeconfig {kubeconfig} --listen 127.0.0.1:{port}"
+# shellcheck disable=SC2034  # read by run.sh
 COMPONENTS=(
 )
 
 # Operator executables linked into .run/bin/: name|artifact (a .dll runs through `dotnet`,
 # anything else is run as it is). They get KUBECONFIG=.run/kubeconfig (--kubeconfig still overrides).
 # Skipped while the artifact is absent. kubectl is always there (a wrapper pinned to .run/kubeconfig).
+# shellcheck disable=SC2034
 OPERATOR_TOOLS=(
   "runai|cli/bin/Release/net10.0/Runai.Cli.dll"
   "runai-doctor|diagnostics/bin/Release/net10.0/Runai.Diagnostics.dll"

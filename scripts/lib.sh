@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared shell helpers for run.sh, test.sh and bench/run.sh. Source it; do not run it.
 # Works with bash 5 and coreutils only: a fresh machine has no python3, jq or curl.
 
@@ -97,6 +98,7 @@ _listening_ports() {
       [[ "$state" == 0A ]] && echo $((16#${local##*:}))
     done < <(tail -n +2 "$f")
   done
+  return 0   # callers run under set -e and pipefail; a last non-listener is no failure
 }
 
 _ports_given=" "
