@@ -262,6 +262,10 @@ launch_component() {
   line="${line//\{nats\}/$nats_url}"
   line="${line//\{kubeApi\}/$kube_api}"
   line="${line//\{node\}/$node}"
+  if [[ "$line" == *"{podResourcesSocket}"* ]]; then
+    # sim.json maps each node name to its kubelet's pod-resources socket.
+    line="${line//\{podResourcesSocket\}/$(json_string_field "$RUN/sim.json" "$node")}"
+  fi
   line="${line//\{run\}/$RUN}"
   line="${line//\{root\}/$RUNAI_ROOT}"
   start_proc_line "$name" "$line"

@@ -19,6 +19,7 @@
 #               {kubeconfig} .run/kubeconfig (absolute)      {nats}      nats://127.0.0.1:P
 #               {kubeApi}  the sim's API base URL            {node}      node name (node-exporter)
 #               {run}      the .run directory (absolute)     {root}      the repo root
+#               {podResourcesSocket} the node's kubelet pod-resources socket (node-exporter; from sim.json)
 #             Every component also gets KUBECONFIG and RUNAI_NATS_URL in its environment.
 #
 # Example (not built yet, so it would be skipped anyway):
