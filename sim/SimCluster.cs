@@ -52,6 +52,7 @@ internal sealed class SimCluster : IAsyncDisposable
     private readonly WebhookAdmission _webhooks;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _background = [];
+    private DaemonSetController? _daemonSets;
     private readonly bool _ownsRunDirectory;
 
     private SimCluster(WebApplication app, ApiOperations ops, Authentication authn, ControlPlaneControllers controllers,
@@ -234,6 +235,7 @@ internal sealed class SimCluster : IAsyncDisposable
     private Task StartWorkloadSimulationAsync(IReadOnlyList<SimNodeSpec> nodes, ILoggerFactory loggers, CancellationToken ct)
     {
         Directory.CreateDirectory(SocketDirectory);
+        _daemonSets = new DaemonSetController(Operations, loggers.CreateLogger<DaemonSetController>());
         var client = CreateClient();
         var fleet = new KubeletFleet(client, nodes, SocketDirectory, loggers);
         var scheduler = new DefaultScheduler(client, loggers);
@@ -318,6 +320,11 @@ internal sealed class SimCluster : IAsyncDisposable
         catch (Exception)
         {
             // Background loops end with cancellation; nothing they throw matters once the cluster stops.
+        }
+
+        if (_daemonSets is not null)
+        {
+            await _daemonSets.DisposeAsync();
         }
 
         await _app.StopAsync();

@@ -136,12 +136,12 @@ internal sealed partial class ApiServer(
             var defs = ops.Registry.All;
             if (segments.Length == 2)
             {
-                await WriteJsonAsync(ctx, 200, OpenApiDocuments.V3Index(defs));
+                await WriteJsonAsync(ctx, 200, OpenApiV3.V3Index(defs));
                 return;
             }
 
             var gvPath = string.Join('/', segments[2..]);
-            var doc = OpenApiDocuments.V3GroupVersion(gvPath, defs);
+            var doc = OpenApiV3.V3GroupVersion(gvPath, defs);
             await WriteJsonAsync(ctx, 200, doc);
             return;
         }

@@ -33,7 +33,7 @@ internal sealed class FieldSet : IEnumerable<FieldPath>
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     /// <summary>
-    /// The fields an object sets: scalars, nulls, empty objects and replaced (atomic) lists are members
+    /// The fields an object sets: scalars, nulls, empty objects and atomic lists and objects are members
     /// themselves; keyed list items are members and so are their fields; set lists contribute one member per
     /// value. With <paramref name="withFreeFormMaps"/> a map such as labels is a member as well as its
     /// entries, as the ownership an ordinary update records shows it.
@@ -49,6 +49,9 @@ internal sealed class FieldSet : IEnumerable<FieldPath>
     {
         switch (node)
         {
+            case JsonObject when schema.IsAtomicObject(path):
+                paths.Add(path);
+                break;
             case JsonObject obj:
                 var isMetadata = path.Length == 1 && path.Last == PathElement.Field("metadata");
                 if (obj.Count == 0 && !path.IsRoot && !isMetadata)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 
 namespace Runai.Sim.Api.Patching;
@@ -76,7 +77,7 @@ internal static class JsonPatch
                 if (parent is JsonObject obj)
                     obj[op.Tokens[^1]] = op.Value?.DeepClone();
                 else
-                    ((JsonArray)parent!)[int.Parse(op.Tokens[^1], System.Globalization.CultureInfo.InvariantCulture)] = op.Value?.DeepClone();
+                    ((JsonArray)parent!)[int.Parse(op.Tokens[^1], CultureInfo.InvariantCulture)] = op.Value?.DeepClone();
                 return document;
             case "move":
                 if (op.FromText == op.Path)

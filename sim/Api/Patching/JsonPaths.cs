@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -148,8 +149,6 @@ internal sealed class FieldPath : IEquatable<FieldPath>
             hash.Add(e);
         _hash = hash.ToHashCode();
     }
-
-    public static FieldPath Of(params IEnumerable<PathElement> elements) => new([.. elements]);
 
     public IReadOnlyList<PathElement> Elements => _elements;
     public int Length => _elements.Length;
@@ -316,7 +315,10 @@ internal static class JsonTree
     public static bool ValueEquals(JsonNode? a, JsonNode? b) => JsonNode.DeepEquals(a, b);
 
     /// <summary>Compact JSON with object members sorted, so equal values have equal text.</summary>
-    public static string CanonicalJson(JsonNode? node) => Sorted(node)?.ToJsonString() ?? "null";
+    public static string CanonicalJson(JsonNode? node) => Sorted(node)?.ToJsonString(Relaxed) ?? "null";
+
+    // Escape only what JSON requires, as Go's encoder does for fieldsV1 keys ("a+b", not "a\u002Bb").
+    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>"JSON object", "JSON array", "string", ... for error messages.</summary>
     public static string Describe(JsonNode? node) => node switch

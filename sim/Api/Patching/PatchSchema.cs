@@ -84,6 +84,17 @@ internal sealed class PatchSchema
         ("status.conditions", ListStrategy.Map("type")),
     ];
 
+    // Objects server-side apply owns and replaces as a whole (Go types marked +structType=atomic); strategic
+    // merge patch still merges them, as kube-apiserver's does.
+    private static readonly Dictionary<(string Group, string Kind), string[]> AtomicObjects = new()
+    {
+        [("apps", "Deployment")] = ["spec.selector"],
+        [("apps", "DaemonSet")] = ["spec.selector"],
+        [("apps", "StatefulSet")] = ["spec.selector"],
+        [("apps", "ReplicaSet")] = ["spec.selector"],
+        [("batch", "Job")] = ["spec.selector"],
+    };
+
     // Maps whose members are data rather than schema fields (labels["app"]); their own presence is tracked
     // by ordinary updates, which is why real managedFields show ".": {} under f:labels.
     private static readonly HashSet<string> FreeFormMapNames =
@@ -95,8 +106,13 @@ internal sealed class PatchSchema
     private static readonly ConcurrentDictionary<(string Group, string Kind), PatchSchema> Cache = new();
 
     private readonly IReadOnlyDictionary<string, ListStrategy> _lists;
+    private readonly IReadOnlySet<string> _atomicObjects;
 
-    private PatchSchema(IReadOnlyDictionary<string, ListStrategy> lists) => _lists = lists;
+    private PatchSchema(IReadOnlyDictionary<string, ListStrategy> lists, IReadOnlySet<string>? atomicObjects = null)
+    {
+        _lists = lists;
+        _atomicObjects = atomicObjects ?? new HashSet<string>();
+    }
 
     /// <summary>
     /// The schema for a kind. Kinds the table does not know (CRDs) still get ObjectMeta's lists, as every
@@ -105,6 +121,9 @@ internal sealed class PatchSchema
     public static PatchSchema For(string group, string kind) => Cache.GetOrAdd((group, kind), Build);
 
     public ListStrategy ListAt(FieldPath path) => _lists.GetValueOrDefault(path.Pattern(), ListStrategy.Atomic);
+
+    /// <summary>True for an object that server-side apply owns and replaces whole (a workload's label selector).</summary>
+    public bool IsAtomicObject(FieldPath path) => _atomicObjects.Contains(path.Pattern());
 
     public bool IsFreeFormMap(FieldPath path) =>
         !path.IsRoot && path.Last.Kind == PathElementKind.Field && FreeFormMapNames.Contains(path.Last.Text)
@@ -139,7 +158,7 @@ internal sealed class PatchSchema
             Add("", kindRows);
         if (IsBuiltIn(key))
             Add("", BuiltInLists);
-        return new PatchSchema(lists);
+        return new PatchSchema(lists, AtomicObjects.TryGetValue(key, out var atomic) ? atomic.ToHashSet() : null);
     }
 
     // Built-in groups have no dot (core, apps, batch) or end in .k8s.io; CRD groups are domain names.

@@ -15,8 +15,8 @@ internal sealed record ApplyResult(JsonObject Object, JsonArray ManagedFields, b
 /// <remarks>
 /// A faithful simplification of structured-merge-diff. Simplified: list semantics come from
 /// <see cref="PatchSchema"/> (one merge key per list, so container ports are keyed by containerPort alone
-/// rather than containerPort+protocol); every object is treated as a struct, so only maps such as labels
-/// are tracked as maps; a null in an applied configuration removes the field; managers are identified by
+/// rather than containerPort+protocol); objects are granular structs except the few atomic ones the table
+/// names (workload selectors), and only maps such as labels are tracked as maps; a null in an applied configuration removes the field; managers are identified by
 /// name and operation (not also by apiVersion); a field a manager stops applying is removed unless another
 /// manager owns it or anything below it, and objects left empty by that removal are removed too.
 /// The object's metadata other than labels, annotations, finalizers and ownerReferences is never tracked;
@@ -69,7 +69,7 @@ internal static class ServerSideApply
         var others = entries.Where(e => e != mine).ToList();
         var appliedSet = FieldSet.Of(applied, schema);
 
-        var conflicts = live is null ? [] : FindConflicts(live, applied, appliedSet, others);
+        var conflicts = live is null ? [] : FindConflicts(live, applied, appliedSet, others, schema);
         if (conflicts.Count > 0 && !force)
             throw ConflictError(conflicts);
         foreach (var owner in conflicts.GroupBy(c => c.Owner))
@@ -122,7 +122,7 @@ internal static class ServerSideApply
 
         var oldSet = oldObj is null ? new FieldSet() : FieldSet.Of(oldObj, schema, withFreeFormMaps: true);
         var newSet = FieldSet.Of(newObj, schema, withFreeFormMaps: true);
-        var changed = newSet.Where(p => !oldSet.Contains(p) || Differs(oldObj!, newObj, p));
+        var changed = newSet.Where(p => !oldSet.Contains(p) || Differs(oldObj!, newObj, p, schema));
 
         var mine = entries.FirstOrDefault(e => e.Is(manager, operation));
         foreach (var other in entries.Where(e => e != mine))
@@ -143,14 +143,14 @@ internal static class ServerSideApply
     }
 
     private static List<(ManagedFieldsEntry Owner, FieldPath Path)> FindConflicts(
-        JsonObject live, JsonObject applied, FieldSet appliedSet, List<ManagedFieldsEntry> others)
+        JsonObject live, JsonObject applied, FieldSet appliedSet, List<ManagedFieldsEntry> others, PatchSchema schema)
     {
         var conflicts = new List<(ManagedFieldsEntry, FieldPath)>();
         foreach (var other in others)
         {
             foreach (var path in other.Fields.Intersect(appliedSet).OrderBy(p => p.ToString(), StringComparer.Ordinal))
             {
-                if (Differs(live, applied, path))
+                if (Differs(live, applied, path, schema))
                     conflicts.Add((other, path));
             }
         }
@@ -158,14 +158,14 @@ internal static class ServerSideApply
     }
 
     // Whether two objects disagree at a path both own as a member. List items named by key or value are the
-    // same item by definition, and a map both hold is decided by its members, not as a whole.
-    private static bool Differs(JsonObject a, JsonObject b, FieldPath path)
+    // same item by definition, and a map both hold is decided by its members, not as a whole (unless atomic).
+    private static bool Differs(JsonObject a, JsonObject b, FieldPath path, PatchSchema schema)
     {
         if (path.Last.Kind is PathElementKind.Key or PathElementKind.Value)
             return false;
         if (!JsonTree.TryResolve(a, path, out var av) || !JsonTree.TryResolve(b, path, out var bv))
             return false;
-        if (av is JsonObject { Count: > 0 } && bv is JsonObject { Count: > 0 })
+        if (av is JsonObject { Count: > 0 } && bv is JsonObject { Count: > 0 } && !schema.IsAtomicObject(path))
             return false;
         return !JsonTree.ValueEquals(av, bv);
     }

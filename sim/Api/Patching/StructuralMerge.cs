@@ -7,7 +7,7 @@ namespace Runai.Sim.Api.Patching;
 /// follow <see cref="PatchSchema"/> (replaced, merged by key, or merged as a set), anything else replaces.
 /// JSON merge patch is this with an empty schema, arrays copied verbatim and no directives; strategic merge
 /// patch adds the <c>$patch</c>-style directives; server-side apply merges the applied configuration with
-/// directives off. Inputs are never mutated: every node in a result is new.
+/// directives off, replacing the objects the schema calls atomic. Inputs are never mutated: every node in a result is new.
 /// </summary>
 internal sealed class StructuralMerge(PatchSchema schema, bool directives)
 {
@@ -76,6 +76,8 @@ internal sealed class StructuralMerge(PatchSchema schema, bool directives)
     {
         switch (patchValue)
         {
+            case JsonObject patchObject when !directives && schema.IsAtomicObject(path):
+                return new Merged(patchObject.DeepClone(), false);
             case JsonObject patchObject:
                 var merged = MergeObject(current as JsonObject, patchObject, path);
                 return new Merged(merged, merged is null);

@@ -52,6 +52,8 @@ internal static partial class ObjectValidator
         {
             "Namespace" when obj.Str("apiVersion") == "v1" => Dns1123Label,
             "Service" when obj.Str("apiVersion") == "v1" => Dns1035Label,
+            // RBAC objects are named like path segments ("system:aggregate-to-admin"), as on a real server.
+            "Role" or "ClusterRole" or "RoleBinding" or "ClusterRoleBinding" when obj.Str("apiVersion") == "rbac.authorization.k8s.io/v1" => PathSegmentName,
             _ => Dns1123Subdomain,
         };
 
@@ -128,6 +130,23 @@ internal static partial class ObjectValidator
             yield return RegexMessage(
                 "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
                 Dns1123SubdomainFormat, "example.com");
+        }
+    }
+
+    /// <summary>Names that only have to be usable as one URL path segment.</summary>
+    public static IEnumerable<string> PathSegmentName(string value)
+    {
+        if (value is "." or "..")
+        {
+            yield return $"may not be '{value}'";
+        }
+
+        foreach (var bad in new[] { "/", "%" })
+        {
+            if (value.Contains(bad, StringComparison.Ordinal))
+            {
+                yield return $"may not contain '{bad}'";
+            }
         }
     }
 

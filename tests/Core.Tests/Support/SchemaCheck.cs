@@ -28,9 +28,7 @@ internal static class SchemaCheck
         var preserve = schema["x-kubernetes-preserve-unknown-fields"]?.GetValue<bool>() == true;
         if (schema["x-kubernetes-int-or-string"]?.GetValue<bool>() == true)
         {
-            var kind = value.GetValueKind();
-            var isInteger = kind == JsonValueKind.Number && value.AsValue().TryGetValue<long>(out _);
-            if (kind != JsonValueKind.String && !isInteger)
+            if (value.GetValueKind() != JsonValueKind.String && !IsInteger(value))
             {
                 problems.Add($"{at}: expected an integer or a string, got {value.ToJsonString()}");
             }
@@ -68,7 +66,7 @@ internal static class SchemaCheck
                 CheckEnum(value, schema, at, problems);
                 break;
             case "integer":
-                if (value.GetValueKind() != JsonValueKind.Number || !value.AsValue().TryGetValue<long>(out _))
+                if (!IsInteger(value))
                 {
                     problems.Add($"{at}: expected an integer, got {value.ToJsonString()}");
                     return;
@@ -136,6 +134,12 @@ internal static class SchemaCheck
         }
     }
 
+    // ToJsonString works however the node was made (parsed, or set from an int in a test).
+    private static bool IsInteger(JsonNode value) =>
+        value.GetValueKind() == JsonValueKind.Number
+        && decimal.TryParse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+        && decimal.Truncate(number) == number;
+
     private static void CheckEnum(JsonNode value, JsonObject schema, string at, List<string> problems)
     {
         if (schema["enum"] is JsonArray allowed && !allowed.Any(a => JsonNode.DeepEquals(a, value)))
@@ -146,7 +150,7 @@ internal static class SchemaCheck
 
     private static void CheckRange(JsonNode value, JsonObject schema, string at, List<string> problems)
     {
-        var number = value.GetValue<decimal>();
+        var number = decimal.Parse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
         if (schema["minimum"] is JsonNode min && number < min.GetValue<decimal>())
         {
             problems.Add($"{at}: {number} is below the minimum {min}");

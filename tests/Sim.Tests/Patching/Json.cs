@@ -16,5 +16,9 @@ internal static class Json
         Assert.True(JsonNode.DeepEquals(want, actual), $"expected {want?.ToJsonString()}\n  actual {actual?.ToJsonString()}");
     }
 
+    /// <summary>Same JSON text once whitespace is normalised: member order counts.</summary>
+    public static void SameText(string expected, JsonNode? actual) =>
+        Assert.Equal(JsonNode.Parse(expected)!.ToJsonString(), actual?.ToJsonString());
+
     public static ApiException Fails(Action action) => Assert.Throws<ApiException>(action);
 }
