@@ -14,11 +14,16 @@ internal sealed class ApiBenchmark(ApiBenchScale scale, string simDll, TextWrite
 {
     private readonly ClusterObjects _objects = new(scale);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly JsonObject _serverCpuMs = new();
+    private SimProcess? _sim;
+
+    private SimProcess Sim => _sim ?? throw new InvalidOperationException("the server is not started");
 
     public async Task<JsonObject> RunAsync(CancellationToken ct)
     {
         Say($"starting the simulated API server ({simDll})");
-        await using var sim = await SimProcess.StartAsync(simDll, ct);
+        var loadAtStart = LoadAverage();
+        await using var sim = _sim = await SimProcess.StartAsync(simDll, ct);
         using var api = ApiConnection.FromKubeconfig(sim.KubeconfigPath);
         Say($"server pid {sim.Pid} at {sim.ApiUrl}; {scale.Nodes} nodes, {scale.Pods} pods in {scale.Namespaces} namespaces");
         var result = new JsonObject
@@ -58,18 +63,22 @@ internal sealed class ApiBenchmark(ApiBenchScale scale, string simDll, TextWrite
 
         result["serverCpuSeconds"] = serverCpu;
         result["driverCpuSeconds"] = driverCpu;
-        result["machine"] = Machine();
+        // Server CPU per request: steadier than wall-clock rates when the cores are shared with other work.
+        result["serverCpuMsPerRequest"] = _serverCpuMs;
+        var machine = Machine();
+        machine["loadAverage"] = new JsonObject { ["start"] = loadAtStart, ["end"] = LoadAverage() };
+        result["machine"] = machine;
         result["date"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         return result;
     }
 
     private async Task PopulateAsync(ApiConnection api, JsonObject result, CancellationToken ct)
     {
-        await LoadAsync("namespaces", scale.Namespaces, (i, t) => api.PostAsync("api/v1/namespaces", _objects.Namespace(i), t), ct);
-        var nodes = await LoadAsync("node creates", scale.Nodes, (i, t) => api.PostAsync("api/v1/nodes", _objects.Node(i), t), ct);
-        var pods = await LoadAsync("pod creates", scale.Pods,
+        await LoadAsync("namespaceCreate", scale.Namespaces, (i, t) => api.PostAsync("api/v1/namespaces", _objects.Namespace(i), t), ct);
+        var nodes = await LoadAsync("nodeCreate", scale.Nodes, (i, t) => api.PostAsync("api/v1/nodes", _objects.Node(i), t), ct);
+        var pods = await LoadAsync("podCreate", scale.Pods,
             (i, t) => api.PostAsync($"api/v1/namespaces/{_objects.NamespaceName(i)}/pods", _objects.Pod(i), t), ct);
-        var statuses = await LoadAsync("pod status writes", scale.Pods,
+        var statuses = await LoadAsync("podStatusWrite", scale.Pods,
             (i, t) => api.SendAsync(HttpMethod.Patch, _objects.PodPath(i) + "/status", _objects.RunningStatus(i), ApiConnection.MergePatch, t), ct);
         result["nodeCreatePerSec"] = Math.Round(nodes.PerSecond);
         result["createPerSec"] = Math.Round(pods.PerSecond);
@@ -82,6 +91,7 @@ internal sealed class ApiBenchmark(ApiBenchScale scale, string simDll, TextWrite
     {
         var full = new List<double>();
         long bytes = 0;
+        var cpu = Sim.CpuTime();
         for (var r = 0; r < scale.ListRepeats; r++)
         {
             var start = Stopwatch.GetTimestamp();
@@ -89,6 +99,7 @@ internal sealed class ApiBenchmark(ApiBenchScale scale, string simDll, TextWrite
             full.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
 
+        _serverCpuMs["listAll"] = CpuMsPer(cpu, scale.ListRepeats);
         Say($"list all pods: {bytes / 1e6:F1} MB, p50 {Percentiles.Summary(full)["p50"]} ms over {scale.ListRepeats} lists");
         result["listAllMs"] = Percentiles.Summary(full);
         result["listAllBytes"] = bytes;
@@ -96,6 +107,7 @@ internal sealed class ApiBenchmark(ApiBenchScale scale, string simDll, TextWrite
 
         // Pages are parsed, as a paginating client must, to follow "continue"; that cost is part of the figure.
         var paged = new List<double>();
+        cpu = Sim.CpuTime();
         for (var r = 0; r < scale.ListRepeats; r++)
         {
             var start = Stopwatch.GetTimestamp();
@@ -105,6 +117,7 @@ internal sealed class ApiBenchmark(ApiBenchScale scale, string simDll, TextWrite
         }
 
         result["paginatedListMs"] = Percentiles.Summary(paged);
+        _serverCpuMs["paginatedList"] = CpuMsPer(cpu, scale.ListRepeats);
         Say($"paginated list (limit=500): p50 {Percentiles.Summary(paged)["p50"]} ms");
 
         var app = ClusterObjects.AppLabel(7);
@@ -169,7 +182,7 @@ internal sealed class ApiBenchmark(ApiBenchScale scale, string simDll, TextWrite
             }
 
             Say($"{scale.Watchers} watchers open from resourceVersion {listRv}");
-            var updates = await LoadAsync("status updates", scale.Updates,
+            var updates = await LoadAsync("statusUpdate", scale.Updates,
                 (i, t) => api.SendAsync(HttpMethod.Patch, _objects.PodPath(i % scale.Pods) + "/status", ClusterObjects.StatusUpdate(i), ApiConnection.MergePatch, t), ct);
             try
             {
@@ -187,6 +200,13 @@ internal sealed class ApiBenchmark(ApiBenchScale scale, string simDll, TextWrite
             }
 
             var latencies = new List<double>(scale.Updates * scale.Watchers);
+            var fromSend = new List<double>(latencies.Capacity);
+            var sentAt = new Dictionary<long, long>(scale.Updates);
+            for (var i = 0; i < scale.Updates; i++)
+            {
+                sentAt[updates.ResourceVersions[i]] = updates.SentAt[i];
+            }
+
             var early = 0;
             foreach (var (stream, _, _) in watches)
             {
@@ -198,6 +218,7 @@ internal sealed class ApiBenchmark(ApiBenchScale scale, string simDll, TextWrite
                     // The event can beat the patch's own response to the driver; it then counts as delivered at once.
                     early += arrived < responded ? 1 : 0;
                     latencies.Add(Math.Max(0, Stopwatch.GetElapsedTime(responded, arrived).TotalMilliseconds));
+                    fromSend.Add(Stopwatch.GetElapsedTime(sentAt[rv], arrived).TotalMilliseconds);
                 }
             }
 
@@ -212,6 +233,7 @@ internal sealed class ApiBenchmark(ApiBenchScale scale, string simDll, TextWrite
             result["eventsPerSec"] = Math.Round(eventsPerSec);
             result["deliveryLatencyMs"] = Percentiles.Summary(latencies);
             result["eventsBeforeResponse"] = early;
+            result["deliveryLatencyFromSendMs"] = Percentiles.Summary(fromSend);
             Say($"{events} events delivered at {eventsPerSec:F0}/s; delivery latency p50 {result["deliveryLatencyMs"]!["p50"]} ms, p99 {result["deliveryLatencyMs"]!["p99"]} ms");
         }
         finally
@@ -232,20 +254,22 @@ internal sealed class ApiBenchmark(ApiBenchScale scale, string simDll, TextWrite
     private async Task<LoadResult> LoadAsync(string what, int n, Func<int, CancellationToken, Task<byte[]>> request, CancellationToken ct)
     {
         var latencies = new double[n];
+        var sentAt = new long[n];
         var completedAt = new long[n];
         var rvs = new long[n];
         var errors = 0;
         string? firstError = null;
         var done = 0;
+        var cpu = Sim.CpuTime();
         var start = Stopwatch.GetTimestamp();
         await Parallel.ForEachAsync(Enumerable.Range(0, n), new ParallelOptions { MaxDegreeOfParallelism = scale.Concurrency, CancellationToken = ct }, async (i, t) =>
         {
-            var sent = Stopwatch.GetTimestamp();
+            sentAt[i] = Stopwatch.GetTimestamp();
             try
             {
                 var body = await request(i, t);
                 completedAt[i] = Stopwatch.GetTimestamp();
-                latencies[i] = Stopwatch.GetElapsedTime(sent, completedAt[i]).TotalMilliseconds;
+                latencies[i] = Stopwatch.GetElapsedTime(sentAt[i], completedAt[i]).TotalMilliseconds;
                 rvs[i] = JsonPeek.ResourceVersion(body);
             }
             catch (Exception e) when (e is HttpRequestException or IOException or JsonException or TaskCanceledException && !t.IsCancellationRequested)
@@ -259,13 +283,14 @@ internal sealed class ApiBenchmark(ApiBenchScale scale, string simDll, TextWrite
                 Say($"  {what}: {done}/{n}");
             }
         });
-        var result = new LoadResult(n, start, Stopwatch.GetElapsedTime(start), latencies, completedAt, rvs);
+        var result = new LoadResult(n, start, Stopwatch.GetElapsedTime(start), latencies, sentAt, completedAt, rvs);
         Expect(errors == 0, $"{errors} of {n} {what} failed; the first: {firstError}");
+        _serverCpuMs[what] = CpuMsPer(cpu, n);
         Say($"{what}: {n} in {result.Elapsed.TotalSeconds:F1} s, {result.PerSecond:F0}/s");
         return result;
     }
 
-    private sealed record LoadResult(int Count, long StartedAt, TimeSpan Elapsed, double[] LatenciesMs, long[] CompletedAt, long[] ResourceVersions)
+    private sealed record LoadResult(int Count, long StartedAt, TimeSpan Elapsed, double[] LatenciesMs, long[] SentAt, long[] CompletedAt, long[] ResourceVersions)
     {
         public double PerSecond => Count / Elapsed.TotalSeconds;
     }
@@ -279,6 +304,10 @@ internal sealed class ApiBenchmark(ApiBenchScale scale, string simDll, TextWrite
         serverCpu[name] = Math.Round((sim.CpuTime() - server).TotalSeconds, 1);
         driverCpu[name] = Math.Round((Process.GetCurrentProcess().TotalProcessorTime - driver).TotalSeconds, 1);
     }
+
+    private double CpuMsPer(TimeSpan before, int operations) => Math.Round((Sim.CpuTime() - before).TotalMilliseconds / operations, 3);
+
+    private static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 
     private static void Expect(bool condition, string failure)
     {
