@@ -56,7 +56,7 @@ internal sealed class ApiBenchmark(ApiBenchScale scale, string simDll, TextWrite
             result["bytesPerPod"] = (afterPopulate.Rss - baseline.Rss) / scale.Pods;
             Say($"server RSS {MiB(baseline.Rss)} MiB at start, {MiB(afterPopulate.Rss)} after populate, {MiB(end.Rss)} at end, peak {MiB(end.Peak)}");
         }
-        catch (Exception e) when (e is HttpRequestException or IOException && sim.HasExited)
+        catch (Exception e) when (e is not OperationCanceledException && sim.HasExited)
         {
             throw new BenchmarkFailedException($"the simulated API server died; its last output:\n{sim.OutputTail()}", e);
         }
@@ -272,7 +272,7 @@ internal sealed class ApiBenchmark(ApiBenchScale scale, string simDll, TextWrite
                 latencies[i] = Stopwatch.GetElapsedTime(sentAt[i], completedAt[i]).TotalMilliseconds;
                 rvs[i] = JsonPeek.ResourceVersion(body);
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or JsonException or TaskCanceledException && !t.IsCancellationRequested)
+            catch (Exception e) when (e is HttpRequestException or IOException or JsonException or FormatException or TaskCanceledException && !t.IsCancellationRequested)
             {
                 Interlocked.Increment(ref errors);
                 Interlocked.CompareExchange(ref firstError, e.Message, null);

@@ -40,6 +40,12 @@ internal static class Program
             e.Cancel = true;
             stop.Cancel();
         };
+        // A dispatcher that stops us with SIGTERM must not leave the server process behind.
+        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true;
+            stop.Cancel();
+        });
 
         try
         {
@@ -56,6 +62,11 @@ internal static class Program
         {
             await Console.Error.WriteLineAsync("runai-bench api: interrupted");
             return 130;
+        }
+        catch (Exception e)
+        {
+            await Console.Error.WriteLineAsync($"runai-bench api: FAILED unexpectedly: {e}");
+            return 1;
         }
     }
 }
