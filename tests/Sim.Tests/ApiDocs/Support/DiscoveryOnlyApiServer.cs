@@ -33,6 +33,12 @@ internal sealed class DiscoveryOnlyApiServer : IDisposable
 
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
+    /// <summary>Objects served by list requests, as plain lists or as Tables when kubectl asks for them.</summary>
+    public ConcurrentBag<(ResourceDefinition Def, JsonObject Obj)> Objects { get; } = [];
+
+    /// <summary>The clock Table ages are computed against.</summary>
+    public DateTimeOffset Now { get; init; } = DateTimeOffset.UtcNow;
+
     public void Dispose()
     {
         listener.Close();
@@ -105,7 +111,7 @@ internal sealed class DiscoveryOnlyApiServer : IDisposable
                 "/apis" => GroupList(),
                 "/openapi/v3" => OpenApiV3.V3Index(defs),
                 _ when path.StartsWith("/openapi/v3/", StringComparison.Ordinal) => OpenApiV3.V3GroupVersion(path, defs),
-                _ => ResourceList(path),
+                _ => ResourceList(path) ?? List(path, request.Headers["Accept"] ?? ""),
             };
             if (answer is not null)
             {
@@ -153,6 +159,44 @@ internal sealed class DiscoveryOnlyApiServer : IDisposable
         }
 
         Write(response, 405, new ApiException(405, "MethodNotAllowed", "not served by this test server").ToStatus());
+    }
+
+    private JsonObject? List(string path, string accept)
+    {
+        foreach (var def in defs)
+        {
+            var prefix = "/" + OpenApiV3.PathOf(def);
+            string? ns = null;
+            var matches = path == $"{prefix}/{def.Plural}";
+            if (!matches && def.Namespaced && path.StartsWith(prefix + "/namespaces/", StringComparison.Ordinal)
+                && path.EndsWith("/" + def.Plural, StringComparison.Ordinal))
+            {
+                ns = path[(prefix.Length + "/namespaces/".Length)..^(def.Plural.Length + 1)];
+                matches = !ns.Contains('/', StringComparison.Ordinal);
+            }
+
+            if (!matches)
+            {
+                continue;
+            }
+
+            var items = Objects.Where(o => o.Def == def && (ns is null || o.Obj["metadata"]?["namespace"]?.GetValue<string>() == ns))
+                .Select(o => o.Obj).OrderBy(o => o["metadata"]?["name"]?.GetValue<string>(), StringComparer.Ordinal).ToList();
+            if (accept.Contains("as=Table", StringComparison.Ordinal))
+            {
+                return Runai.Sim.Api.Tables.TableRenderer.Render(def, items, "10", null, "Metadata", Now);
+            }
+
+            return new JsonObject
+            {
+                ["kind"] = def.ListKind,
+                ["apiVersion"] = def.ApiVersion,
+                ["metadata"] = new JsonObject { ["resourceVersion"] = "10" },
+                ["items"] = new JsonArray(items.Select(i => (JsonNode)i.DeepClone()).ToArray()),
+            };
+        }
+
+        return null;
     }
 
     private static string CollectionPath(ResourceDefinition d) => "/" + OpenApiV3.PathOf(d) + "/" + d.Plural;
