@@ -48,6 +48,21 @@ public sealed class KubectlApplyTests
     }
 
     [Fact]
+    public async Task ApplyWithWarnValidationCreatesTheObjectAndShowsTheServersWarning()
+    {
+        using var server = new DiscoveryOnlyApiServer([Definitions.Project(), Definitions.Namespace()]);
+        using var kubectl = new KubectlRunner(server.Port);
+        var file = kubectl.WriteFile("project.yaml", ProjectYaml + "\n  colour: blue\n");
+
+        var (exit, stdout, stderr) = await kubectl.RunAsync("apply", "--validate=warn", "-f", file);
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("project.run.ai/team-a created", stdout, StringComparison.Ordinal);
+        Assert.Contains("Warning: unknown field \"spec.colour\"", stderr, StringComparison.Ordinal);
+        Assert.Contains("fieldValidation=Warn", Assert.Single(server.Requests, r => r.Method == "POST").Query, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ApplyOfAnInvalidValueShowsTheServersFieldErrors()
     {
         using var server = new DiscoveryOnlyApiServer([Definitions.Project(), Definitions.Namespace()]);
