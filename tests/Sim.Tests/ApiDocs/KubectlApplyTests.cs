@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Runai.Sim.Tests.ApiDocs.Support;
 
 namespace Runai.Sim.Tests.ApiDocs;
@@ -75,6 +76,42 @@ public sealed class KubectlApplyTests
         Assert.Contains("The Project \"team-a\" is invalid", stderr, StringComparison.Ordinal);
         Assert.Contains("spec.gpus.quota: Invalid value: \"string\": spec.gpus.quota in body must be of type integer: \"string\"",
             stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApplyToAnExistingPodSendsAStrategicMergePatchWithStrictValidation()
+    {
+        var pod = Definitions.Pod();
+        using var server = new DiscoveryOnlyApiServer([pod, Definitions.Namespace()]);
+        const string Applied = """{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"default"},"spec":{"containers":[{"image":"busybox:1","name":"main"}]}}""";
+        var stored = JsonNode.Parse(Applied)!.AsObject();
+        stored["metadata"]!["annotations"] = new JsonObject { ["kubectl.kubernetes.io/last-applied-configuration"] = Applied };
+        stored["metadata"]!["resourceVersion"] = "5";
+        server.Objects.Add((pod, stored));
+        using var kubectl = new KubectlRunner(server.Port);
+        var file = kubectl.WriteFile("pod.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: p
+              namespace: default
+            spec:
+              containers:
+              - name: main
+                image: busybox:2
+            """);
+
+        var (exit, stdout, stderr) = await kubectl.RunAsync("apply", "-f", file);
+
+        Assert.True(exit == 0, $"kubectl apply failed ({exit}): {stderr}\nrequests:\n{Log(server)}");
+        Assert.Contains("pod/p configured", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("warning", stderr, StringComparison.OrdinalIgnoreCase);
+        var patch = Assert.Single(server.Requests, r => r.Method == "PATCH");
+        Assert.Equal("application/strategic-merge-patch+json", patch.ContentType);
+        Assert.Contains("fieldValidation=Strict", patch.Query, StringComparison.Ordinal);
+        // Merging the container list by name needs patch merge keys, which kubectl's compiled-in Pod type has
+        // and a schema without x-kubernetes-patch-* extensions lacks (kubectl would then replace the whole list).
+        Assert.Contains("\"$setElementOrder/containers\"", patch.Body, StringComparison.Ordinal);
     }
 
     private static string Log(DiscoveryOnlyApiServer server) =>

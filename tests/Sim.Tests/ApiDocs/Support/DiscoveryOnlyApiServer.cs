@@ -111,7 +111,7 @@ internal sealed class DiscoveryOnlyApiServer : IDisposable
                 "/apis" => GroupList(),
                 "/openapi/v3" => OpenApiV3.V3Index(defs),
                 _ when path.StartsWith("/openapi/v3/", StringComparison.Ordinal) => OpenApiV3.V3GroupVersion(path, defs),
-                _ => ResourceList(path) ?? List(path, request.Headers["Accept"] ?? ""),
+                _ => ResourceList(path) ?? List(path, request.Headers["Accept"] ?? "") ?? Item(path),
             };
             if (answer is not null)
             {
@@ -158,6 +158,13 @@ internal sealed class DiscoveryOnlyApiServer : IDisposable
             return;
         }
 
+        if (request.HttpMethod == "PATCH" && Item(path) is { } existing)
+        {
+            // The patch is recorded for the test to read; the stored object is answered unchanged.
+            Write(response, 200, existing);
+            return;
+        }
+
         Write(response, 405, new ApiException(405, "MethodNotAllowed", "not served by this test server").ToStatus());
     }
 
@@ -194,6 +201,23 @@ internal sealed class DiscoveryOnlyApiServer : IDisposable
                 ["metadata"] = new JsonObject { ["resourceVersion"] = "10" },
                 ["items"] = new JsonArray(items.Select(i => (JsonNode)i.DeepClone()).ToArray()),
             };
+        }
+
+        return null;
+    }
+
+    private JsonObject? Item(string path)
+    {
+        foreach (var (def, obj) in Objects)
+        {
+            var name = obj["metadata"]?["name"]?.GetValue<string>();
+            var ns = obj["metadata"]?["namespace"]?.GetValue<string>();
+            var prefix = "/" + OpenApiV3.PathOf(def);
+            var itemPath = def.Namespaced ? $"{prefix}/namespaces/{ns}/{def.Plural}/{name}" : $"{prefix}/{def.Plural}/{name}";
+            if (itemPath == path)
+            {
+                return obj.DeepClone().AsObject();
+            }
         }
 
         return null;
