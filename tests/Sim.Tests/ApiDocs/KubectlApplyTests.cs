@@ -19,7 +19,7 @@ public sealed class KubectlApplyTests
     [Fact]
     public async Task ApplySendsStrictFieldValidationBecauseTheOpenApiPatchOperationAdvertisesIt()
     {
-        using var server = new DiscoveryOnlyApiServer([Definitions.Project(), Definitions.Namespace(), Definitions.Pod()]);
+        using var server = new LoopbackApiServer([Definitions.Project(), Definitions.Namespace(), Definitions.Pod()]);
         using var kubectl = new KubectlRunner(server.Port);
         var file = kubectl.WriteFile("project.yaml", ProjectYaml);
 
@@ -37,7 +37,7 @@ public sealed class KubectlApplyTests
     [Fact]
     public async Task ApplyOfAnUndeclaredFieldIsRefusedByTheServerWithTheRealMessage()
     {
-        using var server = new DiscoveryOnlyApiServer([Definitions.Project(), Definitions.Namespace()]);
+        using var server = new LoopbackApiServer([Definitions.Project(), Definitions.Namespace()]);
         using var kubectl = new KubectlRunner(server.Port);
         var file = kubectl.WriteFile("project.yaml", ProjectYaml + "\n  colour: blue\n");
 
@@ -51,7 +51,7 @@ public sealed class KubectlApplyTests
     [Fact]
     public async Task ApplyWithWarnValidationCreatesTheObjectAndShowsTheServersWarning()
     {
-        using var server = new DiscoveryOnlyApiServer([Definitions.Project(), Definitions.Namespace()]);
+        using var server = new LoopbackApiServer([Definitions.Project(), Definitions.Namespace()]);
         using var kubectl = new KubectlRunner(server.Port);
         var file = kubectl.WriteFile("project.yaml", ProjectYaml + "\n  colour: blue\n");
 
@@ -66,7 +66,7 @@ public sealed class KubectlApplyTests
     [Fact]
     public async Task ApplyOfAnInvalidValueShowsTheServersFieldErrors()
     {
-        using var server = new DiscoveryOnlyApiServer([Definitions.Project(), Definitions.Namespace()]);
+        using var server = new LoopbackApiServer([Definitions.Project(), Definitions.Namespace()]);
         using var kubectl = new KubectlRunner(server.Port);
         var file = kubectl.WriteFile("project.yaml", ProjectYaml.Replace("quota: 4", "quota: lots", StringComparison.Ordinal));
 
@@ -82,7 +82,7 @@ public sealed class KubectlApplyTests
     public async Task ApplyToAnExistingPodSendsAStrategicMergePatchWithStrictValidation()
     {
         var pod = Definitions.Pod();
-        using var server = new DiscoveryOnlyApiServer([pod, Definitions.Namespace()]);
+        using var server = new LoopbackApiServer([pod, Definitions.Namespace()]);
         const string Applied = """{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"default"},"spec":{"containers":[{"image":"busybox:1","name":"main"}]}}""";
         var stored = JsonNode.Parse(Applied)!.AsObject();
         stored["metadata"]!["annotations"] = new JsonObject { ["kubectl.kubernetes.io/last-applied-configuration"] = Applied };
@@ -114,6 +114,6 @@ public sealed class KubectlApplyTests
         Assert.Contains("\"$setElementOrder/containers\"", patch.Body, StringComparison.Ordinal);
     }
 
-    private static string Log(DiscoveryOnlyApiServer server) =>
+    private static string Log(LoopbackApiServer server) =>
         string.Join("\n", server.Requests.Select(r => $"{r.Method} {r.Path}{r.Query}"));
 }

@@ -16,7 +16,7 @@ public sealed class KubectlGetTests
     public async Task GetPodsPrintsTheUsualColumnsAndWideAddsNodeAndIp()
     {
         var pod = Definitions.Pod();
-        using var server = new DiscoveryOnlyApiServer([pod, Definitions.Namespace()]) { Now = Now };
+        using var server = new LoopbackApiServer([pod, Definitions.Namespace()]) { Now = Now };
         server.Objects.Add((pod, JsonNode.Parse("""
             {"apiVersion": "v1", "kind": "Pod",
              "metadata": {"name": "trainer-0", "namespace": "team-a", "creationTimestamp": "@T0@"},
@@ -46,7 +46,7 @@ public sealed class KubectlGetTests
         {
             PrinterColumns = [new PrinterColumn("Quota", "integer", ".spec.gpus.quota"), new PrinterColumn("Department", "string", ".spec.department")],
         };
-        using var server = new DiscoveryOnlyApiServer([project]) { Now = Now };
+        using var server = new LoopbackApiServer([project]) { Now = Now };
         server.Objects.Add((project, JsonNode.Parse("""
             {"apiVersion": "run.ai/v2alpha1", "kind": "Project", "metadata": {"name": "team-a", "creationTimestamp": "@T0@"},
              "spec": {"gpus": {"quota": 8}}}

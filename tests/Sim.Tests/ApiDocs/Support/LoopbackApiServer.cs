@@ -10,17 +10,18 @@ using Runai.Sim.Api.Validation;
 namespace Runai.Sim.Tests.ApiDocs.Support;
 
 /// <summary>
-/// A loopback HTTP server playing just enough of an API server for <c>kubectl apply</c>: version, plain
-/// discovery, the OpenAPI v3 documents under test, 404 for GETs of objects and a create that validates with
-/// <see cref="SchemaValidator"/>. Every request is logged so tests can read what kubectl sent.
+/// A loopback HTTP server playing just enough of an API server for <c>kubectl apply</c> and <c>kubectl get</c>:
+/// version, plain discovery, the OpenAPI v3 documents and Tables under test, GET of preloaded objects, a create
+/// that validates with <see cref="SchemaValidator"/> and a patch that is only recorded. Every request is logged
+/// so tests can read what kubectl sent. Not the simulation's API server: a fixture for these components alone.
 /// </summary>
-internal sealed class DiscoveryOnlyApiServer : IDisposable
+internal sealed class LoopbackApiServer : IDisposable
 {
     private readonly HttpListener listener = new();
     private readonly IReadOnlyList<ResourceDefinition> defs;
     private readonly Task loop;
 
-    public DiscoveryOnlyApiServer(IReadOnlyList<ResourceDefinition> defs)
+    public LoopbackApiServer(IReadOnlyList<ResourceDefinition> defs)
     {
         this.defs = defs;
         Port = FreePort();
