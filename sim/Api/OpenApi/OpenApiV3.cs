@@ -420,15 +420,23 @@ internal static class OpenApiV3
         properties["metadata"] = MetaSchemas.RefTo(MetaSchemas.ObjectMeta,
             "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata");
 
-        // A built-in kind without a schema gets no GVK here: kubectl then computes strategic merge patches from its
-        // compiled-in types instead of from a schema that lacks the patch merge keys.
-        if (!(def.BuiltIn && def.Schema is null))
+        // kubectl computes strategic merge patches from the schema that carries the kind's GVK. A built-in kind's
+        // schema without patch merge keys would make it replace whole lists (containers, volumes…), so such a
+        // schema gets no GVK and kubectl falls back to its compiled-in types, which have the keys.
+        if (!def.BuiltIn || DeclaresPatchStrategy(def.Schema))
         {
             schema["x-kubernetes-group-version-kind"] = new JsonArray(MetaSchemas.Gvk(def.Group, def.Version, def.Kind));
         }
 
         return schema;
     }
+
+    private static bool DeclaresPatchStrategy(JsonNode? node) => node switch
+    {
+        JsonObject o => o.Any(p => p.Key is "x-kubernetes-patch-merge-key" or "x-kubernetes-patch-strategy" || DeclaresPatchStrategy(p.Value)),
+        JsonArray a => a.Any(DeclaresPatchStrategy),
+        _ => false,
+    };
 
     private static JsonObject ListSchema(ResourceDefinition def) => new()
     {

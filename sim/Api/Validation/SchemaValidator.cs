@@ -290,19 +290,20 @@ internal static class SchemaValidator
                 Errors.Add(FieldError.Invalid(path, value, $"{path} in body should be a multiple of {GoFormat.Float(factor)}"));
             }
 
-            var (lo, hi) = schema.Str("format") switch
+            // Integer formats bound values to their width; the bounds are printed as integers.
+            (double Lo, double Hi, long LoText, long HiText)? range = schema.Str("format") switch
             {
-                "int32" => (int.MinValue, int.MaxValue),
-                "int64" => (long.MinValue, (double)long.MaxValue),
-                _ => (double.NegativeInfinity, double.PositiveInfinity),
+                "int32" => (int.MinValue, int.MaxValue, int.MinValue, int.MaxValue),
+                "int64" => (long.MinValue, long.MaxValue, long.MinValue, long.MaxValue),
+                _ => null,
             };
-            if (n < lo)
+            if (range is { } r && n < r.Lo)
             {
-                Errors.Add(FieldError.Invalid(path, value, $"{path} in body should be greater than or equal to {GoFormat.Float(lo)}"));
+                Errors.Add(FieldError.Invalid(path, value, $"{path} in body should be greater than or equal to {r.LoText}"));
             }
-            else if (n > hi)
+            else if (range is { } r2 && n > r2.Hi)
             {
-                Errors.Add(FieldError.Invalid(path, value, $"{path} in body should be less than or equal to {GoFormat.Float(hi)}"));
+                Errors.Add(FieldError.Invalid(path, value, $"{path} in body should be less than or equal to {r2.HiText}"));
             }
         }
 

@@ -111,6 +111,16 @@ public sealed class OpenApiV3Tests
     }
 
     [Fact]
+    public void ABuiltInKindWhoseSchemaLacksPatchKeysAlsoLeavesItToKubectl()
+    {
+        var partial = JsonNode.Parse("""{"type": "object", "properties": {"spec": {"type": "object"}}}""")!.AsObject();
+        var withKeys = JsonNode.Parse("""{"type": "object", "properties": {"spec": {"type": "object", "properties": {"containers": {"type": "array", "x-kubernetes-patch-merge-key": "name", "x-kubernetes-patch-strategy": "merge"}}}}}""")!.AsObject();
+        JsonNode? Gvk(JsonObject schema) => OpenApiV3.V3GroupVersion("api/v1", [Definitions.Pod() with { Schema = schema }])["components"]!["schemas"]!["io.k8s.api.core.v1.Pod"]!["x-kubernetes-group-version-kind"];
+        Assert.Null(Gvk(partial));
+        Assert.NotNull(Gvk(withKeys));
+    }
+
+    [Fact]
     public void EveryReferenceResolvesWithinTheDocument()
     {
         foreach (var path in new[] { "api/v1", "apis/apps/v1", "apis/run.ai/v2alpha1" })

@@ -10,17 +10,18 @@ using Runai.Sim.Api.Validation;
 namespace Runai.Sim.Tests.ApiDocs.Support;
 
 /// <summary>
-/// A loopback HTTP server playing just enough of an API server for <c>kubectl apply</c>: version, plain
-/// discovery, the OpenAPI v3 documents under test, 404 for GETs of objects and a create that validates with
-/// <see cref="SchemaValidator"/>. Every request is logged so tests can read what kubectl sent.
+/// A loopback HTTP server playing just enough of an API server for <c>kubectl apply</c> and <c>kubectl get</c>:
+/// version, plain discovery, the OpenAPI v3 documents and Tables under test, GET of preloaded objects, a create
+/// that validates with <see cref="SchemaValidator"/> and a patch that is only recorded. Every request is logged
+/// so tests can read what kubectl sent. Not the simulation's API server: a fixture for these components alone.
 /// </summary>
-internal sealed class DiscoveryOnlyApiServer : IDisposable
+internal sealed class LoopbackApiServer : IDisposable
 {
     private readonly HttpListener listener = new();
     private readonly IReadOnlyList<ResourceDefinition> defs;
     private readonly Task loop;
 
-    public DiscoveryOnlyApiServer(IReadOnlyList<ResourceDefinition> defs)
+    public LoopbackApiServer(IReadOnlyList<ResourceDefinition> defs)
     {
         this.defs = defs;
         Port = FreePort();
@@ -32,6 +33,12 @@ internal sealed class DiscoveryOnlyApiServer : IDisposable
     public int Port { get; }
 
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+
+    /// <summary>Objects served by list requests, as plain lists or as Tables when kubectl asks for them.</summary>
+    public ConcurrentBag<(ResourceDefinition Def, JsonObject Obj)> Objects { get; } = [];
+
+    /// <summary>The clock Table ages are computed against.</summary>
+    public DateTimeOffset Now { get; init; } = DateTimeOffset.UtcNow;
 
     public void Dispose()
     {
@@ -105,7 +112,7 @@ internal sealed class DiscoveryOnlyApiServer : IDisposable
                 "/apis" => GroupList(),
                 "/openapi/v3" => OpenApiV3.V3Index(defs),
                 _ when path.StartsWith("/openapi/v3/", StringComparison.Ordinal) => OpenApiV3.V3GroupVersion(path, defs),
-                _ => ResourceList(path),
+                _ => ResourceList(path) ?? List(path, request.Headers["Accept"] ?? "") ?? Item(path),
             };
             if (answer is not null)
             {
@@ -152,7 +159,69 @@ internal sealed class DiscoveryOnlyApiServer : IDisposable
             return;
         }
 
+        if (request.HttpMethod == "PATCH" && Item(path) is { } existing)
+        {
+            // The patch is recorded for the test to read; the stored object is answered unchanged.
+            Write(response, 200, existing);
+            return;
+        }
+
         Write(response, 405, new ApiException(405, "MethodNotAllowed", "not served by this test server").ToStatus());
+    }
+
+    private JsonObject? List(string path, string accept)
+    {
+        foreach (var def in defs)
+        {
+            var prefix = "/" + OpenApiV3.PathOf(def);
+            string? ns = null;
+            var matches = path == $"{prefix}/{def.Plural}";
+            if (!matches && def.Namespaced && path.StartsWith(prefix + "/namespaces/", StringComparison.Ordinal)
+                && path.EndsWith("/" + def.Plural, StringComparison.Ordinal))
+            {
+                ns = path[(prefix.Length + "/namespaces/".Length)..^(def.Plural.Length + 1)];
+                matches = !ns.Contains('/', StringComparison.Ordinal);
+            }
+
+            if (!matches)
+            {
+                continue;
+            }
+
+            var items = Objects.Where(o => o.Def == def && (ns is null || o.Obj["metadata"]?["namespace"]?.GetValue<string>() == ns))
+                .Select(o => o.Obj).OrderBy(o => o["metadata"]?["name"]?.GetValue<string>(), StringComparer.Ordinal).ToList();
+            if (accept.Contains("as=Table", StringComparison.Ordinal))
+            {
+                return Runai.Sim.Api.Tables.TableRenderer.Render(def, items, "10", null, "Metadata", Now);
+            }
+
+            return new JsonObject
+            {
+                ["kind"] = def.ListKind,
+                ["apiVersion"] = def.ApiVersion,
+                ["metadata"] = new JsonObject { ["resourceVersion"] = "10" },
+                ["items"] = new JsonArray(items.Select(i => (JsonNode)i.DeepClone()).ToArray()),
+            };
+        }
+
+        return null;
+    }
+
+    private JsonObject? Item(string path)
+    {
+        foreach (var (def, obj) in Objects)
+        {
+            var name = obj["metadata"]?["name"]?.GetValue<string>();
+            var ns = obj["metadata"]?["namespace"]?.GetValue<string>();
+            var prefix = "/" + OpenApiV3.PathOf(def);
+            var itemPath = def.Namespaced ? $"{prefix}/namespaces/{ns}/{def.Plural}/{name}" : $"{prefix}/{def.Plural}/{name}";
+            if (itemPath == path)
+            {
+                return obj.DeepClone().AsObject();
+            }
+        }
+
+        return null;
     }
 
     private static string CollectionPath(ResourceDefinition d) => "/" + OpenApiV3.PathOf(d) + "/" + d.Plural;
