@@ -350,13 +350,19 @@ internal sealed partial class ApiServer(
         var page = new List<StoredObject>();
         string? next = null;
         long remaining = 0;
-        foreach (var o in all)
+        var from = 0;
+        if (startAfter is not null)
         {
-            if (startAfter is not null && string.CompareOrdinal(o.Key, startAfter) <= 0)
+            from = ObjectStore.LowerBound(all, startAfter);
+            if (from < all.Count && all[from].Key == startAfter)
             {
-                continue;
+                from++;
             }
+        }
 
+        for (var i = from; i < all.Count; i++)
+        {
+            var o = all[i];
             if (!labels.Matches(o.Labels) || !fields.Matches(o))
             {
                 continue;
@@ -364,14 +370,15 @@ internal sealed partial class ApiServer(
 
             if (limit > 0 && page.Count >= limit)
             {
-                remaining++;
-                continue;
+                // As the real server: remainingItemCount only when no selector filters the rest.
+                remaining = labels.IsEmpty && fields.IsEmpty ? all.Count - i : -1;
+                break;
             }
 
             page.Add(o);
         }
 
-        if (remaining > 0)
+        if (remaining != 0)
         {
             next = ContinueToken.Encode(page[^1].Key, listRev);
         }
@@ -393,7 +400,11 @@ internal sealed partial class ApiServer(
             .Append("\",\"metadata\":{\"resourceVersion\":\"").Append(rvText).Append('"');
         if (next is not null)
         {
-            head.Append(",\"continue\":\"").Append(next).Append("\",\"remainingItemCount\":").Append(remaining);
+            head.Append(",\"continue\":\"").Append(next).Append('"');
+            if (remaining > 0)
+            {
+                head.Append(",\"remainingItemCount\":").Append(remaining);
+            }
         }
 
         head.Append("},\"items\":[");

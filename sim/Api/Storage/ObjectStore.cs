@@ -37,19 +37,60 @@ internal sealed class ObjectStore(int historyPerResource = 20_000, int watcherBu
     /// <summary>Objects of a resource (in one namespace, or all when <paramref name="ns"/> is null), sorted by key, with the revision they were read at.</summary>
     public (IReadOnlyList<StoredObject> Items, long Revision) List(string resource, string? ns)
     {
-        StoredObject[] items;
+        StoredObject[] sorted;
         long rev;
         lock (_gate)
         {
             var t = Table(resource);
-            items = ns is null
-                ? [.. t.Objects.Values]
-                : [.. t.Objects.Values.Where(o => o.Namespace == ns)];
             rev = _revision;
+            if (t.Sorted is { } cached)
+            {
+                sorted = cached;
+            }
+            else
+            {
+                // Sorting happens once per change burst, not once per list or page.
+                sorted = [.. t.Objects.Values];
+                Array.Sort(sorted, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+                t.Sorted = sorted;
+            }
         }
 
-        Array.Sort(items, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-        return (items, rev);
+        if (ns is null)
+        {
+            return (sorted, rev);
+        }
+
+        // Keys are "namespace/name": one namespace is a contiguous run.
+        var prefix = ns + "/";
+        var start = LowerBound(sorted, prefix);
+        var end = start;
+        while (end < sorted.Length && sorted[end].Key.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            end++;
+        }
+
+        return (new ArraySegment<StoredObject>(sorted, start, end - start), rev);
+    }
+
+    /// <summary>The index of the first object whose key is not below <paramref name="key"/> (binary search).</summary>
+    public static int LowerBound(IReadOnlyList<StoredObject> sorted, string key)
+    {
+        int lo = 0, hi = sorted.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (string.CompareOrdinal(sorted[mid].Key, key) < 0)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
     }
 
     /// <summary>Every stored object whose owner references name <paramref name="ownerUid"/>, across resources.</summary>
@@ -284,6 +325,7 @@ internal sealed class ObjectStore(int historyPerResource = 20_000, int watcherBu
 
     private void Publish(ResourceTable t, StoreEvent e)
     {
+        t.Sorted = null;
         t.LastChange = e.ResourceVersion;
         t.History.Enqueue(e);
         while (t.History.Count > historyPerResource)
@@ -336,6 +378,8 @@ internal sealed class ObjectStore(int historyPerResource = 20_000, int watcherBu
         public long CompactedThrough { get; set; }
         public List<Watcher> Watchers { get; } = [];
         public long LastChange { get; set; }
+        /// <summary>Objects sorted by key, kept until the next change.</summary>
+        public StoredObject[]? Sorted { get; set; }
     }
 }
 

@@ -22,6 +22,7 @@ internal sealed class StoredObject
         Labels = labels;
         Fields = fields;
         OwnerUids = ownerUids;
+        Key = StoreKey(ns, name);
     }
 
     /// <summary>The resource key (ResourceDefinition.GroupResource).</summary>
@@ -36,7 +37,8 @@ internal sealed class StoredObject
     public IReadOnlyDictionary<string, string> Fields { get; }
     public string[] OwnerUids { get; }
 
-    public string Key => StoreKey(Namespace, Name);
+    /// <summary>namespace/name (or name), computed once: lists sort and page by it.</summary>
+    public string Key { get; }
 
     public static string StoreKey(string ns, string name) => ns.Length == 0 ? name : ns + "/" + name;
 
