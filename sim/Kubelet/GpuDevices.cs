@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using k8s.Models;
+using Runai.Sim.Operators.Internal;
 
 namespace Runai.Sim.Kubelet;
 
@@ -75,12 +76,10 @@ internal sealed class GpuAllocator
     /// <summary>Whole GPUs a container asks for: its request, or its limit when only the limit is set.</summary>
     public static int Requested(V1Container container)
     {
-        var quantity = container.Resources?.Requests?.GetValueOrDefault(ResourceName) ?? container.Resources?.Limits?.GetValueOrDefault(ResourceName);
-        if (quantity is null) return 0;
-        var value = quantity.ToDecimal();
+        var value = Quantities.Requested(container, ResourceName);
         if (value != decimal.Truncate(value) || value < 0)
         {
-            throw new FormatException($"container {container.Name} requests {ResourceName}: {quantity}, which is not a whole number of GPUs");
+            throw new FormatException($"container {container.Name} requests {ResourceName}: {value}, which is not a whole number of GPUs");
         }
         return (int)value;
     }
