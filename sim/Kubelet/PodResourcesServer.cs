@@ -1,7 +1,5 @@
-using System.Net.Sockets;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,13 +49,22 @@ internal sealed class PodResourcesServer(IReadOnlyList<INodeResources> nodes, st
         builder.Services.Replace(ServiceDescriptor.Singleton(loggers));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            foreach (var path in byPath.Keys)
+            foreach (var (path, node) in byPath)
             {
-                kestrel.ListenUnixSocket(path, listen => listen.Protocols = HttpProtocols.Http2);
+                kestrel.ListenUnixSocket(path, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http2;
+                    // Accepted unix sockets carry no local path, so each listener tags its connections with its node.
+                    listen.Use(next => connection =>
+                    {
+                        connection.Features.Set(new NodeFeature(node));
+                        return next(connection);
+                    });
+                });
             }
         });
         builder.Services.AddGrpc();
-        builder.Services.AddSingleton(new NodeDirectory(byPath));
+        builder.Services.AddSingleton<NodeDirectory>();
         app = builder.Build();
         app.MapGrpcService<PodResourcesService>();
         await app.StartAsync(ct).ConfigureAwait(false);
@@ -73,16 +80,15 @@ internal sealed class PodResourcesServer(IReadOnlyList<INodeResources> nodes, st
     }
 }
 
-/// <summary>Which node a socket path belongs to.</summary>
-internal sealed class NodeDirectory(IReadOnlyDictionary<string, INodeResources> byPath)
+/// <summary>The node whose socket a connection came in on.</summary>
+internal sealed record NodeFeature(INodeResources Node);
+
+/// <summary>Which node a call is about: the one whose socket it arrived on.</summary>
+internal sealed class NodeDirectory
 {
-    public INodeResources Resolve(ServerCallContext context)
-    {
-        var endpoint = context.GetHttpContext().Features.Get<IConnectionEndPointFeature>()?.LocalEndPoint;
-        var path = endpoint is UnixDomainSocketEndPoint unix ? unix.ToString() : null;
-        if (path is not null && byPath.TryGetValue(Path.GetFullPath(path), out var node)) return node;
-        throw new RpcException(new Status(StatusCode.Internal, $"no simulated node listens on {endpoint?.ToString() ?? "this connection"}"));
-    }
+    public INodeResources Resolve(ServerCallContext context) =>
+        context.GetHttpContext().Features.Get<NodeFeature>()?.Node
+        ?? throw new RpcException(new Status(StatusCode.Internal, "the connection did not arrive on a simulated node's pod-resources socket"));
 }
 
 /// <summary>The pod-resources service of one node (chosen per connection).</summary>
