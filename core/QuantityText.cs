@@ -55,9 +55,9 @@ internal static class QuantityText
         {
             return false;
         }
-        if (negative)
+        if (negative && value != 0m)
         {
-            value = -value;
+            value = -value; // "-0" is zero, not a negative amount
         }
         return true;
     }

@@ -14,6 +14,9 @@ internal sealed partial class YamlReader
     private readonly string? _sourceName;
     private readonly Dictionary<string, JsonNode?> _anchors = new(StringComparer.Ordinal);
 
+    // Where the last event read ended: the best location when the parser fails without saying where.
+    private Mark _lastMark = Mark.Empty;
+
     private YamlReader(IParser parser, string? sourceName)
     {
         _parser = parser;
@@ -32,6 +35,14 @@ internal sealed partial class YamlReader
         catch (YamlException e)
         {
             throw new KubeYamlException(sourceName, e.Start.Line, e.Start.Column, Problem(e), e);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException
+                                  && e.TargetSite?.DeclaringType?.Assembly == typeof(Parser).Assembly)
+        {
+            // Some malformed input (e.g. an unclosed flow sequence) makes YamlDotNet fail without a location.
+            var mark = reader._lastMark;
+            throw new KubeYamlException(sourceName, Math.Max(mark.Line, 1), Math.Max(mark.Column, 1),
+                "malformed YAML after this point; look for an unclosed [ or { or a stray quote", e);
         }
     }
 
@@ -55,6 +66,7 @@ internal sealed partial class YamlReader
     private JsonNode? ReadNode()
     {
         var current = _parser.Current ?? throw new InvalidOperationException("The YAML parser ended unexpectedly.");
+        _lastMark = current.End;
         switch (current)
         {
             case AnchorAlias alias:
@@ -127,6 +139,7 @@ internal sealed partial class YamlReader
             {
                 throw Error(keyEvent.Start, "mapping keys must be scalars; complex keys have no JSON form");
             }
+            _lastMark = keyScalar.End;
             _parser.MoveNext();
             if (keyScalar.Style is ScalarStyle.Plain && keyScalar.Tag.IsEmpty && keyScalar.Value == MergeKey)
             {

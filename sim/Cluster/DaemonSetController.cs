@@ -1,0 +1,295 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Runai.Sim.Api;
+using Runai.Sim.Api.Storage;
+
+namespace Runai.Sim.Cluster;
+
+/// <summary>
+/// The DaemonSet controller of kube-controller-manager, reduced to what operators read: one pod per eligible node
+/// (nodeSelector, required node affinity and NoSchedule taints decide), pods replaced when they end, and a status
+/// whose desired/current/ready/available/up-to-date numbers come from those pods as the kubelets run them.
+/// </summary>
+internal sealed class DaemonSetController : IAsyncDisposable
+{
+    private const string Resource = "daemonsets.apps";
+    private const string PodTemplateHashLabel = "controller-revision-hash";
+    private static readonly Api.Rbac.UserInfo Identity = new("system:serviceaccount:kube-system:daemon-set-controller",
+        ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated", "system:masters"]);
+
+    private readonly ApiOperations _ops;
+    private readonly ILogger _log;
+    private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    public DaemonSetController(ApiOperations ops, ILogger<DaemonSetController> log)
+    {
+        _ops = ops;
+        _log = log;
+        ops.Changed += OnChanged;
+        _loop = Task.Run(RunAsync);
+    }
+
+    private void OnChanged(ResourceDefinition def, StoreEvent e)
+    {
+        switch (def.GroupResource)
+        {
+            case Resource:
+                _queue.Writer.TryWrite(e.Object.Key);
+                break;
+            case "nodes":
+                foreach (var ds in _ops.Store.List(Resource, null).Items)
+                {
+                    _queue.Writer.TryWrite(ds.Key);
+                }
+
+                break;
+            case "pods" when e.Object.OwnerUids.Length > 0:
+                if (_ops.Store.FindByUid(e.Object.OwnerUids[0]) is { Resource: Resource } owner)
+                {
+                    _queue.Writer.TryWrite(owner.Key);
+                }
+
+                break;
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var ct = _stop.Token;
+        var resync = Task.Delay(TimeSpan.FromSeconds(5), ct);
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var next = _queue.Reader.ReadAsync(ct).AsTask();
+                var done = await Task.WhenAny(next, resync);
+                var keys = new HashSet<string>(StringComparer.Ordinal);
+                if (done == resync)
+                {
+                    resync = Task.Delay(TimeSpan.FromSeconds(5), ct);
+                    keys.UnionWith(_ops.Store.List(Resource, null).Items.Select(d => d.Key));
+                }
+
+                keys.Add(await next);
+                while (_queue.Reader.TryRead(out var k))
+                {
+                    keys.Add(k);
+                }
+
+                foreach (var key in keys)
+                {
+                    try
+                    {
+                        await ReconcileAsync(key, ct);
+                    }
+                    catch (ApiException e)
+                    {
+                        _log.LogWarning("DaemonSet {Key}: {Message}; retried at the next resync", key, e.Message);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task ReconcileAsync(string key, CancellationToken ct)
+    {
+        var slash = key.IndexOf('/');
+        var (ns, name) = (key[..slash], key[(slash + 1)..]);
+        var dsDef = _ops.Registry.FindGroupResource(Resource)!;
+        var podDef = _ops.Registry.FindGroupResource("pods")!;
+        var stored = _ops.Store.Get(Resource, ns, name);
+        if (stored is null)
+        {
+            return;
+        }
+
+        var ds = stored.ToJsonObject();
+        if (ds["metadata"]?["deletionTimestamp"] is not null)
+        {
+            return;
+        }
+
+        var template = ds["spec"]?["template"] as JsonObject ?? [];
+        var hash = TemplateHash(template);
+        var nodes = _ops.Store.List("nodes", null).Items.Select(n => n.ToJsonObject()).Where(n => Eligible(n, template)).ToList();
+        var pods = _ops.Store.List("pods", ns).Items.Where(p => p.OwnerUids.Contains(stored.Uid)).Select(p => p.ToJsonObject()).ToList();
+        var byNode = pods.GroupBy(p => (string?)p["spec"]?["nodeName"] ?? "").ToDictionary(g => g.Key, g => g.ToList());
+        var eligible = nodes.Select(n => (string)n["metadata"]!["name"]!).ToHashSet(StringComparer.Ordinal);
+
+        foreach (var node in eligible)
+        {
+            var live = byNode.GetValueOrDefault(node)?.Where(p => p["metadata"]?["deletionTimestamp"] is null).ToList() ?? [];
+            var finished = live.Where(p => (string?)p["status"]?["phase"] is "Succeeded" or "Failed").ToList();
+            foreach (var f in finished)
+            {
+                await DeleteAsync(podDef, f, ct);
+            }
+
+            if (live.Count - finished.Count == 0)
+            {
+                await _ops.CreateAsync(Identity, podDef, ns, NewPod(ds, stored.Uid, template, node, hash), new WriteOptions { FieldManager = "daemon-set-controller" }, ct);
+            }
+        }
+
+        foreach (var (node, list) in byNode)
+        {
+            if (!eligible.Contains(node))
+            {
+                foreach (var p in list)
+                {
+                    await DeleteAsync(podDef, p, ct);
+                }
+            }
+        }
+
+        var current = pods.Where(p => eligible.Contains((string?)p["spec"]?["nodeName"] ?? "") && p["metadata"]?["deletionTimestamp"] is null).ToList();
+        var ready = current.Count(IsReady);
+        var updated = current.Count(p => (string?)p["metadata"]?["labels"]?[PodTemplateHashLabel] == hash);
+        _ops.Mutate(dsDef, ns, name, o =>
+        {
+            var status = new JsonObject
+            {
+                ["currentNumberScheduled"] = current.Count,
+                ["desiredNumberScheduled"] = eligible.Count,
+                ["numberMisscheduled"] = byNode.Keys.Count(k => k.Length > 0 && !eligible.Contains(k)),
+                ["numberReady"] = ready,
+                ["numberAvailable"] = ready,
+                ["updatedNumberScheduled"] = updated,
+                ["observedGeneration"] = (long?)o["metadata"]?["generation"] ?? 1,
+            };
+            if (eligible.Count - ready > 0)
+            {
+                status["numberUnavailable"] = eligible.Count - ready;
+            }
+
+            return JsonNode.DeepEquals(status, o["status"]) ? null : Set(o, status);
+        });
+    }
+
+    private static JsonObject Set(JsonObject o, JsonObject status)
+    {
+        o["status"] = status;
+        return o;
+    }
+
+    private async Task DeleteAsync(ResourceDefinition podDef, JsonObject pod, CancellationToken ct)
+    {
+        try
+        {
+            await _ops.DeleteAsync(Identity, podDef, (string)pod["metadata"]!["namespace"]!, (string)pod["metadata"]!["name"]!, new DeleteOptions(), ct);
+        }
+        catch (ApiException e) when (e.Code == 404)
+        {
+        }
+    }
+
+    private static bool IsReady(JsonObject pod) =>
+        (string?)pod["status"]?["phase"] == "Running"
+        && (pod["status"]?["conditions"] as JsonArray ?? []).Any(c => (string?)c?["type"] == "Ready" && (string?)c?["status"] == "True");
+
+    private static JsonObject NewPod(JsonObject ds, string uid, JsonObject template, string node, string hash)
+    {
+        var dsName = (string)ds["metadata"]!["name"]!;
+        var meta = template["metadata"]?.DeepClone() as JsonObject ?? [];
+        meta["generateName"] = dsName + "-";
+        var labels = meta["labels"] as JsonObject ?? (JsonObject)(meta["labels"] = new JsonObject());
+        labels[PodTemplateHashLabel] = hash;
+        labels["pod-template-generation"] = ((long?)ds["metadata"]?["generation"] ?? 1).ToString(CultureInfo.InvariantCulture);
+        meta["ownerReferences"] = new JsonArray(new JsonObject
+        {
+            ["apiVersion"] = "apps/v1",
+            ["kind"] = "DaemonSet",
+            ["name"] = dsName,
+            ["uid"] = uid,
+            ["controller"] = true,
+            ["blockOwnerDeletion"] = true,
+        });
+        var spec = template["spec"]?.DeepClone() as JsonObject ?? [];
+        // The controller pins each pod to its node, as the DaemonSet controller's node affinity does.
+        spec["nodeName"] = node;
+        return new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Pod", ["metadata"] = meta, ["spec"] = spec };
+    }
+
+    private static bool Eligible(JsonObject node, JsonObject template)
+    {
+        var labels = node["metadata"]?["labels"] as JsonObject ?? [];
+        var spec = template["spec"] as JsonObject ?? [];
+        if (spec["nodeSelector"] is JsonObject sel && sel.Any(kv => (string?)labels[kv.Key] != kv.Value?.ToString()))
+        {
+            return false;
+        }
+
+        var terms = spec["affinity"]?["nodeAffinity"]?["requiredDuringSchedulingIgnoredDuringExecution"]?["nodeSelectorTerms"] as JsonArray;
+        if (terms is { Count: > 0 } && !terms.OfType<JsonObject>().Any(t => TermMatches(t, labels)))
+        {
+            return false;
+        }
+
+        var tolerations = spec["tolerations"] as JsonArray ?? [];
+        foreach (var taint in (node["spec"]?["taints"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            if ((string?)taint["effect"] is "NoSchedule" or "NoExecute" && !tolerations.OfType<JsonObject>().Any(t => Tolerates(t, taint)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool TermMatches(JsonObject term, JsonObject labels) =>
+        (term["matchExpressions"] as JsonArray ?? []).OfType<JsonObject>().All(e =>
+        {
+            var value = (string?)labels[(string?)e["key"] ?? ""];
+            var values = (e["values"] as JsonArray ?? []).Select(v => (string?)v).ToList();
+            return (string?)e["operator"] switch
+            {
+                "In" => value is not null && values.Contains(value),
+                "NotIn" => value is null || !values.Contains(value),
+                "Exists" => value is not null,
+                "DoesNotExist" => value is null,
+                _ => false,
+            };
+        });
+
+    private static bool Tolerates(JsonObject toleration, JsonObject taint)
+    {
+        var op = (string?)toleration["operator"] ?? "Equal";
+        var key = (string?)toleration["key"];
+        var effect = (string?)toleration["effect"];
+        if (effect is { Length: > 0 } && effect != (string?)taint["effect"])
+        {
+            return false;
+        }
+
+        return op == "Exists" ? key is null or "" || key == (string?)taint["key"]
+            : key == (string?)taint["key"] && (string?)toleration["value"] == (string?)taint["value"];
+    }
+
+    private static string TemplateHash(JsonObject template) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(template.ToJsonString())))[..10].ToLowerInvariant();
+
+    public async ValueTask DisposeAsync()
+    {
+        _ops.Changed -= OnChanged;
+        await _stop.CancelAsync();
+        try
+        {
+            await _loop;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+}

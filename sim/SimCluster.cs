@@ -1,0 +1,347 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using k8s;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Runai.Core;
+using Runai.Core.Yaml;
+using Runai.Sim.Api;
+using Runai.Sim.Api.Admission;
+using Runai.Sim.Api.Rbac;
+using Runai.Sim.Api.Storage;
+using Runai.Sim.Cluster;
+using Runai.Sim.Kubelet;
+using Runai.Sim.Operators;
+
+namespace Runai.Sim;
+
+/// <summary>How to start a simulated cluster.</summary>
+internal sealed record SimClusterOptions
+{
+    /// <summary>Loopback address and port for the API; port 0 picks a free one.</summary>
+    public string Listen { get; init; } = "127.0.0.1:0";
+    /// <summary>A scenario file (YAML); null starts an empty cluster with no nodes.</summary>
+    public string? ScenarioPath { get; init; }
+    /// <summary>Where kubeconfig, sockets and pod logs go; a temporary directory when null.</summary>
+    public string? RunDirectory { get; init; }
+    /// <summary>Start kubelets, the default scheduler and the MPI operator stand-in (off for API-only tests and benchmarks).</summary>
+    public bool StartWorkloadSimulation { get; init; } = true;
+    public ApiServerOptions Api { get; init; } = new();
+    /// <summary>Directory of CRD manifests loaded at start (the product's and the third-party ones).</summary>
+    public string CrdDirectory { get; init; } = Path.Combine(AppContext.BaseDirectory, "crds");
+    public ILoggerFactory? Loggers { get; init; }
+}
+
+/// <summary>
+/// A simulated Kubernetes cluster: a real HTTP API server on loopback, its control-plane controllers, and
+/// (optionally) kubelets, a default scheduler and the Kubeflow MPI operator stand-in, loaded with a scenario.
+/// Unmodified clients (KubernetesClient, kubectl) use it as a small real cluster.
+/// </summary>
+internal sealed class SimCluster : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ControlPlaneControllers _controllers;
+    private readonly WebhookAdmission _webhooks;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _background = [];
+    private DaemonSetController? _daemonSets;
+    private readonly bool _ownsRunDirectory;
+
+    private SimCluster(WebApplication app, ApiOperations ops, Authentication authn, ControlPlaneControllers controllers,
+        WebhookAdmission webhooks, ApiServer server, Uri apiUrl, string runDirectory, bool ownsRunDirectory, ClusterCertificates certificates)
+    {
+        Certificates = certificates;
+        _app = app;
+        Operations = ops;
+        Authn = authn;
+        _controllers = controllers;
+        _webhooks = webhooks;
+        Server = server;
+        ApiUrl = apiUrl;
+        RunDirectory = runDirectory;
+        _ownsRunDirectory = ownsRunDirectory;
+    }
+
+    public Uri ApiUrl { get; }
+    public string RunDirectory { get; }
+    public string KubeconfigPath => Path.Combine(RunDirectory, "kubeconfig");
+    /// <summary>The cluster CA in PEM, also written to RUN_DIR/ca.crt.</summary>
+    public string CaCertificatePath => Path.Combine(RunDirectory, "ca.crt");
+    internal ClusterCertificates Certificates { get; }
+    public string AdminToken => Authn.AdminToken;
+    public IReadOnlyList<SimNodeSpec> Nodes { get; private set; } = [];
+    public string SocketDirectory => Path.Combine(RunDirectory, "kubelet");
+    internal ApiOperations Operations { get; }
+    internal Authentication Authn { get; }
+    internal ApiServer Server { get; }
+
+    public static async Task<SimCluster> StartAsync(SimClusterOptions options, CancellationToken ct = default)
+    {
+        var loggers = options.Loggers ?? NullLoggerFactory.Instance;
+        var ownsRunDir = options.RunDirectory is null;
+        var runDir = Path.GetFullPath(options.RunDirectory ?? Directory.CreateTempSubdirectory("runai-sim-").FullName);
+        Directory.CreateDirectory(runDir);
+        var podLogs = Path.Combine(runDir, "pod-logs");
+        Directory.CreateDirectory(podLogs);
+
+        var store = new ObjectStore(options.Api.HistoryPerResource);
+        var registry = new ResourceRegistry(BuiltInResources.All);
+        var webhooks = new WebhookAdmission(store, loggers.CreateLogger<WebhookAdmission>());
+        var ops = new ApiOperations(store, registry, webhooks, TimeProvider.System, loggers.CreateLogger<ApiOperations>());
+        var controllers = new ControlPlaneControllers(ops, loggers.CreateLogger<ControlPlaneControllers>());
+        var authn = new Authentication();
+        string[] rbacResources = ["roles", "rolebindings", "clusterroles", "clusterrolebindings"];
+        var authz = new RbacAuthorizer(
+            plural => store.List(plural + ".rbac.authorization.k8s.io", null).Items.Select(o => o.ToJsonObject()),
+            // The policy is rebuilt only when an RBAC object changed, not on every pod write.
+            () => rbacResources.Sum(r => store.LastChange(r + ".rbac.authorization.k8s.io")));
+        var apiOptions = options.Api with { PodLogDirectory = options.Api.PodLogDirectory ?? podLogs };
+        var server = new ApiServer(ops, authn, authz, apiOptions, TimeProvider.System, null, loggers.CreateLogger<ApiServer>());
+
+        var certificates = ClusterCertificates.Create();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggers);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = null; // the API server enforces its own limit with a Status body
+            k.Limits.MinRequestBodyDataRate = null;
+            var ep = IPEndPoint.Parse(options.Listen);
+            if (!IPAddress.IsLoopback(ep.Address))
+            {
+                throw new ArgumentException($"the simulated API listens on loopback only, not {options.Listen}");
+            }
+
+            k.Listen(ep, l =>
+            {
+                l.Protocols = HttpProtocols.Http1AndHttp2;
+                l.UseHttps(certificates.Server);
+            });
+        });
+        var app = builder.Build();
+        app.Map("/metrics", metrics => metrics.Run(ctx => WriteMetricsAsync(ctx, store, registry, server)));
+        app.Run(server.HandleAsync);
+        await app.StartAsync(ct);
+        var address = app.Urls.First();
+        var apiUrl = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+
+        var cluster = new SimCluster(app, ops, authn, controllers, webhooks, server, apiUrl, runDir, ownsRunDir, certificates);
+        await cluster.BootstrapAsync(options, ct);
+        cluster.WriteKubeconfig();
+        if (options.ScenarioPath is not null)
+        {
+            var scenario = Scenario.Load(options.ScenarioPath);
+            cluster.Nodes = scenario.Nodes;
+            if (options.StartWorkloadSimulation)
+            {
+                await cluster.StartWorkloadSimulationAsync(scenario.Nodes, loggers, ct);
+            }
+
+            await cluster.ApplyAsync(scenario.Objects, ct);
+        }
+        else if (options.StartWorkloadSimulation)
+        {
+            await cluster.StartWorkloadSimulationAsync([], loggers, ct);
+        }
+
+        return cluster;
+    }
+
+    /// <summary>A KubernetesClient for this cluster, as the admin or with the given bearer token.</summary>
+    public Kubernetes CreateClient(string? token = null) => new(new KubernetesClientConfiguration
+    {
+        Host = ApiUrl.ToString().TrimEnd('/'),
+        AccessToken = token ?? AdminToken,
+        SslCaCerts = [Certificates.Ca],
+    });
+
+    /// <summary>A token for a service account (it need not exist yet), as the TokenRequest API would issue.</summary>
+    public string IssueServiceAccountToken(string ns, string name) => Authn.IssueServiceAccountToken(ns, name);
+
+    /// <summary>Creates objects as the admin, in order (namespaces and CRDs first), through the full admission path.</summary>
+    public async Task ApplyAsync(IEnumerable<JsonObject> objects, CancellationToken ct = default)
+    {
+        var ordered = objects.OrderBy(o => (string?)o["kind"] switch
+        {
+            "Namespace" => 0,
+            "CustomResourceDefinition" => 1,
+            "ClusterRole" or "Role" or "ServiceAccount" or "PriorityClass" => 2,
+            "ClusterRoleBinding" or "RoleBinding" => 3,
+            _ => 4,
+        }).ToList();
+        foreach (var obj in ordered)
+        {
+            var apiVersion = (string?)obj["apiVersion"] ?? throw new InvalidDataException($"an object has no apiVersion: {Short(obj)}");
+            var kind = (string?)obj["kind"] ?? throw new InvalidDataException($"an object has no kind: {Short(obj)}");
+            var def = Operations.Registry.FindKind(apiVersion, kind)
+                ?? throw new InvalidDataException($"no resource serves {kind} in {apiVersion} (is its CRD loaded?)");
+            var ns = def.Namespaced ? (string?)obj["metadata"]?["namespace"] ?? "default" : "";
+            try
+            {
+                await Operations.CreateAsync(Authentication.Admin, def, ns, obj.DeepClone().AsObject(),
+                    new WriteOptions { FieldManager = "runai-sim", FieldValidation = Api.Validation.FieldValidation.Strict }, ct);
+            }
+            catch (ApiException e) when (e.Code == 409)
+            {
+                // Already there (a bootstrap object the scenario repeats): keep the existing one.
+            }
+            catch (ApiException e)
+            {
+                throw new InvalidDataException($"{kind} {(string?)obj["metadata"]?["name"]}: {e.Message}", e);
+            }
+
+            if (def.Kind == "CustomResourceDefinition")
+            {
+                _controllers.Establish(Operations.Store.Get(def.GroupResource, "", (string)obj["metadata"]!["name"]!)!);
+            }
+        }
+    }
+
+    private static string Short(JsonObject o) => o.ToJsonString() is var s && s.Length > 120 ? s[..120] + "…" : s;
+
+    private async Task BootstrapAsync(SimClusterOptions options, CancellationToken ct)
+    {
+        var objects = new List<JsonObject>();
+        foreach (var ns in new[] { "default", "kube-system", "kube-public", "kube-node-lease", RunaiComponents.Namespace })
+        {
+            objects.Add(new JsonObject
+            {
+                ["apiVersion"] = "v1",
+                ["kind"] = "Namespace",
+                ["metadata"] = new JsonObject { ["name"] = ns },
+            });
+        }
+
+        objects.AddRange(BootstrapPolicy.Objects.Select(o => o.DeepClone().AsObject()));
+        if (Directory.Exists(options.CrdDirectory))
+        {
+            foreach (var file in Directory.GetFiles(options.CrdDirectory, "*.yaml").Order(StringComparer.Ordinal))
+            {
+                objects.AddRange(KubeYaml.ReadObjects(await File.ReadAllTextAsync(file, ct), file));
+            }
+        }
+
+        await ApplyAsync(objects, ct);
+    }
+
+    private Task StartWorkloadSimulationAsync(IReadOnlyList<SimNodeSpec> nodes, ILoggerFactory loggers, CancellationToken ct)
+    {
+        Directory.CreateDirectory(SocketDirectory);
+        _daemonSets = new DaemonSetController(Operations, loggers.CreateLogger<DaemonSetController>());
+        var client = CreateClient();
+        var fleet = new KubeletFleet(client, nodes, SocketDirectory, loggers);
+        var scheduler = new DefaultScheduler(client, loggers);
+        var mpi = new MpiOperator(client, loggers);
+        foreach (var run in new Func<CancellationToken, Task>[] { fleet.RunAsync, scheduler.RunAsync, mpi.RunAsync })
+        {
+            _background.Add(Task.Run(() => run(_stop.Token), CancellationToken.None));
+        }
+
+        return WaitForNodesAsync(nodes, ct);
+    }
+
+    private async Task WaitForNodesAsync(IReadOnlyList<SimNodeSpec> nodes, CancellationToken ct)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        while (nodes.Any(n => Operations.Store.Get("nodes", "", n.Name) is null))
+        {
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TimeoutException($"simulated kubelets did not register nodes within 30 s: missing {string.Join(", ", nodes.Where(n => Operations.Store.Get("nodes", "", n.Name) is null).Select(n => n.Name))}");
+            }
+
+            await Task.Delay(50, ct);
+        }
+    }
+
+    private void WriteKubeconfig()
+    {
+        var yaml = $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: runai-sim
+              cluster:
+                server: {ApiUrl.ToString().TrimEnd('/')}
+                certificate-authority-data: {Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(Certificates.CaPem))}
+            users:
+            - name: admin
+              user:
+                token: {AdminToken}
+            contexts:
+            - name: runai-sim
+              context:
+                cluster: runai-sim
+                user: admin
+                namespace: default
+            current-context: runai-sim
+            """;
+        File.WriteAllText(CaCertificatePath, Certificates.CaPem);
+        var tmp = KubeconfigPath + ".tmp";
+        File.WriteAllText(tmp, yaml + "\n");
+        File.Move(tmp, KubeconfigPath, overwrite: true);
+    }
+
+    private static async Task WriteMetricsAsync(HttpContext ctx, ObjectStore store, ResourceRegistry registry, ApiServer server)
+    {
+        var sb = new StringBuilder();
+        sb.Append("# HELP apiserver_request_total Requests served by the simulated API server.\n");
+        sb.Append("# TYPE apiserver_request_total counter\n");
+        sb.Append(CultureInfo.InvariantCulture, $"apiserver_request_total {server.RequestCount}\n");
+        sb.Append("# HELP apiserver_storage_objects Objects stored per resource.\n");
+        sb.Append("# TYPE apiserver_storage_objects gauge\n");
+        foreach (var r in registry.All.Select(d => d.GroupResource).Distinct().Order(StringComparer.Ordinal))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"apiserver_storage_objects{{resource=\"{r}\"}} {store.Count(r)}\n");
+        }
+
+        sb.Append("# HELP apiserver_storage_revision The store's current resourceVersion.\n");
+        sb.Append("# TYPE apiserver_storage_revision gauge\n");
+        sb.Append(CultureInfo.InvariantCulture, $"apiserver_storage_revision {store.CurrentRevision}\n");
+        ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+        await ctx.Response.WriteAsync(sb.ToString());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await Task.WhenAll(_background).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception)
+        {
+            // Background loops end with cancellation; nothing they throw matters once the cluster stops.
+        }
+
+        if (_daemonSets is not null)
+        {
+            await _daemonSets.DisposeAsync();
+        }
+
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await _controllers.DisposeAsync();
+        _webhooks.Dispose();
+        Certificates.Dispose();
+        _stop.Dispose();
+        if (_ownsRunDirectory)
+        {
+            try
+            {
+                Directory.Delete(RunDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
