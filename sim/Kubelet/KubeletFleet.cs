@@ -69,6 +69,7 @@ internal sealed class KubeletFleet
     {
         try
         {
+            log.LogDebug("Registering {Count} nodes", agents.Count);
             await Task.WhenAll(agents.Values.Select(a => RegisterAsync(a, ct))).ConfigureAwait(false);
             await using var server = new PodResourcesServer(agents.Values.ToList(), socketDirectory, loggers);
             await server.StartAsync(ct).ConfigureAwait(false);
@@ -103,6 +104,7 @@ internal sealed class KubeletFleet
             try
             {
                 var node = NodeObject(agent);
+                log.LogDebug("Creating node {Node}", agent.Spec.Name);
                 try
                 {
                     var created = await client.CoreV1.CreateNodeAsync(node, cancellationToken: ct).ConfigureAwait(false);
@@ -117,6 +119,7 @@ internal sealed class KubeletFleet
                     agent.NodeUid = patched.Metadata?.Uid;
                     log.LogInformation("Node {Node} was already registered; labels updated", agent.Spec.Name);
                 }
+                log.LogDebug("Node {Node} created; reporting its status", agent.Spec.Name);
                 await PatchNodeStatusAsync(agent, ct).ConfigureAwait(false);
                 return;
             }

@@ -206,4 +206,52 @@ public sealed class SeedClusterWorkloadTests(SeedClusterFixture cluster) : IClas
             return list.Items.Count == 0 ? "gone" : null;
         }, "doomed is gone");
     }
+
+    [Fact]
+    public async Task MpiJobWhoseLauncherFinishesSucceedsAndCleansRunningWorkers()
+    {
+        var job = new MpiJob
+        {
+            Metadata = new V1ObjectMeta { Name = "quick", NamespaceProperty = MpiNamespace },
+            Spec = new MpiJobSpec
+            {
+                SlotsPerWorker = 1,
+                LauncherCreationPolicy = LauncherCreationPolicy.AtStartup,
+                RunPolicy = new MpiRunPolicy { CleanPodPolicy = CleanPodPolicy.Running, BackoffLimit = 0 },
+                MpiReplicaSpecs = new Dictionary<string, MpiReplicaSpec>
+                {
+                    [MpiReplicaTypes.Launcher] = new()
+                    {
+                        Replicas = 1,
+                        Template = new V1PodTemplateSpec
+                        {
+                            Metadata = new V1ObjectMeta { Annotations = new Dictionary<string, string> { [SimAnnotations.RunSeconds] = "1", [SimAnnotations.StartDelaySeconds] = "0.2" } },
+                            Spec = new V1PodSpec { Containers = [new V1Container { Name = "launcher", Image = "mpi:latest" }] },
+                        },
+                    },
+                    [MpiReplicaTypes.Worker] = new()
+                    {
+                        Replicas = 1,
+                        Template = new V1PodTemplateSpec { Spec = new V1PodSpec { Containers = [new V1Container { Name = "worker", Image = "mpi:latest" }] } },
+                    },
+                },
+            },
+        };
+        await Client.CustomObjects.CreateNamespacedCustomObjectAsync(job, MpiJob.KubeGroup, MpiJob.KubeApiVersion, MpiNamespace, MpiJob.KubePluralName);
+
+        var done = await EventuallyAsync(async () =>
+        {
+            var obj = await Client.CustomObjects.GetNamespacedCustomObjectAsync<MpiJob>(MpiJob.KubeGroup, MpiJob.KubeApiVersion, MpiNamespace, MpiJob.KubePluralName, "quick");
+            return obj.Status?.HasTrueCondition(MpiJobConditionTypes.Succeeded) == true ? obj : null;
+        }, "the quick MPIJob succeeds");
+        var remaining = await EventuallyAsync(async () =>
+        {
+            var list = await Client.CoreV1.ListNamespacedPodAsync(MpiNamespace, labelSelector: "training.kubeflow.org/job-name=quick");
+            return list.Items.Count == 1 ? list : null;
+        }, "the running worker is cleaned up");
+
+        Assert.Equal("MPIJobSucceeded", done.Status!.Conditions!.Single(c => c.Type == MpiJobConditionTypes.Succeeded).Reason);
+        Assert.NotNull(done.Status.CompletionTime);
+        Assert.Equal("quick-launcher", Assert.Single(remaining.Items).Name());
+    }
 }
