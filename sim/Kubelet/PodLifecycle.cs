@@ -61,6 +61,8 @@ internal static class PodLifecycle
         }
 
         var first = status?.ContainerStatuses?.FirstOrDefault();
+        // A pod without containers (the API refuses those, but a kubelet must not loop on one) has nothing to run.
+        if (first is null && status?.StartTime is not null) return PodStep.Idle;
         if (status?.StartTime is null || first is null)
         {
             return new PodStep(Admitted(pod, placement, now), Second(now) + behaviour.StartDelay, false, "Admitted");

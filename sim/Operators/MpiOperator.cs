@@ -101,6 +101,7 @@ internal sealed class MpiOperator
                         patch, MpiJob.KubeGroup, MpiJob.KubeApiVersion, ns, MpiJob.KubePluralName, job.Name(), cancellationToken: c),
                         $"status of MPIJob {id}", log, time, ct).ConfigureAwait(false);
                     if (Sources.ToJsonObject(written) is { } obj) jobs.Observe(obj);
+                    log.LogDebug("MPIJob {Job}: status written", id);
                     await ReportTransitionsAsync(job, before, update.Status, ct).ConfigureAwait(false);
                     break;
                 case CreatePod create:
