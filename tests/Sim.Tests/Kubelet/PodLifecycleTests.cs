@@ -276,6 +276,17 @@ public sealed class PodLifecycleTests
         Assert.Equal((T0 + TimeSpan.FromSeconds(1)).UtcDateTime, running.Status.Conditions.Single(c => c.Type == "Ready").LastTransitionTime);
     }
 
+    [Fact]
+    public void AdmittedPodWithoutContainersIsLeftAloneRatherThanAdmittedAgain()
+    {
+        var pod = Bound();
+        pod.Spec.Containers = [];
+        var admitted = Apply(pod, PodLifecycle.Next(pod, OnReadyNode, T0));
+
+        Assert.Equal("Pending", admitted.Status.Phase);
+        Assert.Same(PodStep.Idle, PodLifecycle.Next(admitted, OnReadyNode, T0 + TimeSpan.FromSeconds(5)));
+    }
+
     private static V1Pod Bound(string restartPolicy = "Always", string? phase = null)
     {
         var pod = TestObjects.Pod("p", node: "gpu-worker-01", restartPolicy: restartPolicy, phase: phase);
