@@ -602,9 +602,14 @@ internal sealed partial class ApiServer(
 
         var bytes = buffer.ToArray();
         var contentType = (ctx.Request.ContentType ?? "application/json").Split(';')[0].Trim();
-        if (contentType.Contains("protobuf", StringComparison.Ordinal))
+        if (contentType == Protobuf.KubeProtobuf.ContentType)
         {
-            throw new ApiException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
+            return Protobuf.KubeProtobuf.Decode(bytes);
+        }
+
+        if (contentType.Contains("protobuf", StringComparison.Ordinal) || contentType.Contains("cbor", StringComparison.Ordinal))
+        {
+            throw new ApiException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf");
         }
 
         var isYaml = contentType.EndsWith("yaml", StringComparison.Ordinal);

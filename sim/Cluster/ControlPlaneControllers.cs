@@ -26,6 +26,7 @@ internal sealed class ControlPlaneControllers : IAsyncDisposable
     private sealed record OwnerTerminating(string Resource, string Namespace, string Name) : Work;
     private sealed record NamespaceTerminating(string Name) : Work;
     private sealed record CrdChanged(string Name) : Work;
+    private sealed record NamespaceCreated(string Name) : Work;
 
     public ControlPlaneControllers(ApiOperations ops, ILogger<ControlPlaneControllers> log)
     {
@@ -60,6 +61,12 @@ internal sealed class ControlPlaneControllers : IAsyncDisposable
                 _queue.Writer.TryWrite(new CrdChanged(obj.Name));
             }
 
+            return;
+        }
+
+        if (e.Type == WatchEventType.Added && def.GroupResource == "namespaces")
+        {
+            _queue.Writer.TryWrite(new NamespaceCreated(obj.Name));
             return;
         }
 
@@ -150,6 +157,9 @@ internal sealed class ControlPlaneControllers : IAsyncDisposable
                 break;
             case NamespaceTerminating n:
                 await EmptyNamespaceAsync(n.Name, ct);
+                break;
+            case NamespaceCreated c:
+                await SeedNamespaceAsync(c.Name, ct);
                 break;
         }
     }
@@ -268,6 +278,30 @@ internal sealed class ControlPlaneControllers : IAsyncDisposable
         if (after["metadata"]?["finalizers"] is not JsonArray { Count: > 0 })
         {
             _ops.Remove(def, owner.Namespace, owner.Name);
+        }
+    }
+
+    /// <summary>What the service-account and root-CA publishers put in every new namespace.</summary>
+    private async Task SeedNamespaceAsync(string ns, CancellationToken ct)
+    {
+        var saDef = _ops.Registry.Find("", "v1", "serviceaccounts")!;
+        if (_ops.Store.Get(saDef.GroupResource, ns, "default") is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _ops.CreateAsync(Controller, saDef, ns, new JsonObject
+            {
+                ["apiVersion"] = "v1",
+                ["kind"] = "ServiceAccount",
+                ["metadata"] = new JsonObject { ["name"] = "default", ["namespace"] = ns },
+            }, new WriteOptions { FieldManager = "service-account-controller" }, ct);
+        }
+        catch (ApiException e) when (e.Code is 409 or 403 or 404)
+        {
+            // created meanwhile, or the namespace is already going away
         }
     }
 
