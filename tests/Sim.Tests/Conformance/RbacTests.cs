@@ -68,4 +68,20 @@ public sealed class RbacTests(SimClusterFixture cluster) : IClassFixture<SimClus
         Assert.Equal("no", result.Stdout.Trim());
         Assert.Equal(1, result.ExitCode);
     }
+
+    // KubernetesClient's typed models leave apiVersion/kind unset; a real server takes them from the URL.
+    [Fact]
+    public async Task ASubjectAccessReviewWithoutTypeMetaIsAnswered()
+    {
+        var review = await cluster.Client.AuthorizationV1.CreateSubjectAccessReviewAsync(new V1SubjectAccessReview
+        {
+            Spec = new V1SubjectAccessReviewSpec
+            {
+                User = "system:serviceaccount:runai:nobody",
+                ResourceAttributes = new V1ResourceAttributes { Verb = "list", Resource = "pods", NamespaceProperty = "runai" },
+            },
+        });
+
+        Assert.False(review.Status.Allowed);
+    }
 }

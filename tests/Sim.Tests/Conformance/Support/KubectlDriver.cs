@@ -17,6 +17,9 @@ public sealed partial class KubectlDriver(SimClusterFixture cluster, string? tok
 
     public Task<Outcome> CreateAsync(Manifest m) => RunAsync(m.Body.ToJsonString(), "create", "-f", "-", "-o", "json", NoClientValidation);
 
+    // kubectl hides managedFields unless asked; the apply case reads them.
+    private const string ManagedFields = "--show-managed-fields";
+
     public Task<Outcome> GetAsync(ObjectRef r) => RunAsync(null, [.. Target(r), "-o", "json"]);
 
     public Task<Outcome> ListAsync(Kind kind, string ns, string? labelSelector = null, string? fieldSelector = null)
@@ -55,7 +58,7 @@ public sealed partial class KubectlDriver(SimClusterFixture cluster, string? tok
 
     public Task<Outcome> ApplyAsync(Manifest m, string fieldManager, bool force = false)
     {
-        List<string> args = ["apply", "--server-side", $"--field-manager={fieldManager}", "-f", "-", "-o", "json", NoClientValidation];
+        List<string> args = ["apply", "--server-side", $"--field-manager={fieldManager}", "-f", "-", "-o", "json", ManagedFields, NoClientValidation];
         if (force)
         {
             args.Add("--force-conflicts");
@@ -151,20 +154,22 @@ public sealed partial class KubectlDriver(SimClusterFixture cluster, string? tok
         var printed = string.Join('\n', lines);
         var codes = ResponseLine().Matches(result.Stderr).Select(m => int.Parse(m.Groups["code"].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         int? code = codes.LastOrDefault(c => c >= 400) is var c and > 0 ? c : null;
-        var first = lines.FirstOrDefault() ?? "";
-        if (FromServer().Match(first) is { Success: true } m)
+        foreach (var line in lines)
         {
-            return new ApiError(code, m.Groups["reason"].Value, Unwrap(m.Groups["message"].Value), printed);
-        }
+            if (FromServer().Match(line) is { Success: true } m)
+            {
+                return new ApiError(code, m.Groups["reason"].Value, Unwrap(m.Groups["message"].Value), line);
+            }
 
-        if (first.StartsWith("error: Apply failed with", StringComparison.Ordinal))
-        {
-            return new ApiError(code, "Conflict", printed, printed);
-        }
+            if (line.StartsWith("error: Apply failed with", StringComparison.Ordinal))
+            {
+                return new ApiError(code, "Conflict", printed, printed);
+            }
 
-        if (Invalid().IsMatch(first) || first.StartsWith("The request is invalid", StringComparison.Ordinal))
-        {
-            return new ApiError(code, "Invalid", first, printed);
+            if (Invalid().IsMatch(line) || line.StartsWith("The request is invalid", StringComparison.Ordinal))
+            {
+                return new ApiError(code, "Invalid", line, line);
+            }
         }
 
         return new ApiError(code, "(unrecognised)", printed, printed);
