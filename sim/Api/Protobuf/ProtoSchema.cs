@@ -111,6 +111,11 @@ internal sealed class ProtoSchema
 
         void Close()
         {
+            if (current is not null && fields.Select(f => f.Number).Distinct().Count() != fields.Count)
+            {
+                throw new FormatException($"message {current} repeats a field number");
+            }
+
             if (current is not null && !messages.TryAdd(current, new ProtoMessage(current, fields.ToArray())))
             {
                 throw new FormatException($"message {current} is declared twice");
@@ -156,11 +161,6 @@ internal sealed class ProtoSchema
             {
                 field.Message = messages.GetValueOrDefault(field.MessageName!)
                     ?? throw new FormatException($"message {message.Name} field {field.Number} refers to undeclared message {field.MessageName}");
-            }
-
-            if (message.Fields.Select(f => f.Number).Distinct().Count() != message.Fields.Count)
-            {
-                throw new FormatException($"message {message.Name} repeats a field number");
             }
         }
 
