@@ -252,6 +252,12 @@ internal sealed class ApiOperations(
             return prepared;
         }
 
+        if (expected is { } want && want != current.ResourceVersion)
+        {
+            // The precondition is checked before a no-op is recognised, as on a real server.
+            throw ApiException.Conflict($"Operation cannot be fulfilled on {def.GroupResource} \"{current.Name}\": the object has been modified; please apply your changes to the latest version and try again");
+        }
+
         if (JsonNode.DeepEquals(StripVolatile(old), StripVolatile(prepared)))
         {
             // A no-op write does not bump the resourceVersion (as on a real server).

@@ -278,6 +278,9 @@ internal sealed partial class ApiServer(
                 if (def.Group == "authorization.k8s.io")
                 {
                     var review = await ReadBodyAsync(ctx) as JsonObject ?? throw ApiException.BadRequest("an access review must be an object");
+                    // The type comes from the URL; typed clients may leave apiVersion and kind out.
+                    review["apiVersion"] ??= def.ApiVersion;
+                    review["kind"] ??= def.Kind;
                     if (ns.Length > 0)
                     {
                         review["spec"] ??= new JsonObject();

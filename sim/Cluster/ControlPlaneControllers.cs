@@ -73,6 +73,15 @@ internal sealed class ControlPlaneControllers : IAsyncDisposable
         if (e.Type == WatchEventType.Deleted && obj.Uid.Length > 0)
         {
             _queue.Writer.TryWrite(new OwnerGone(obj.Uid));
+            // A dependent's end may be what a foreground-deleting owner waits for.
+            foreach (var ownerUid in obj.OwnerUids)
+            {
+                if (_ops.Store.FindByUid(ownerUid) is { } owner && _ops.Registry.FindGroupResource(owner.Resource) is not null)
+                {
+                    _queue.Writer.TryWrite(new OwnerTerminating(owner.Resource, owner.Namespace, owner.Name));
+                }
+            }
+
             return;
         }
 
