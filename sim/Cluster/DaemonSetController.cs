@@ -6,6 +6,9 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Runai.Sim.Api;
 using Runai.Sim.Api.Storage;
+using Runai.Sim.Operators;
+using k8s;
+using k8s.Models;
 
 namespace Runai.Sim.Cluster;
 
@@ -219,60 +222,13 @@ internal sealed class DaemonSetController : IAsyncDisposable
         return new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Pod", ["metadata"] = meta, ["spec"] = spec };
     }
 
+    /// <summary>The node filters kube-scheduler applies (node selector, required node affinity, NoSchedule/NoExecute taints).</summary>
     private static bool Eligible(JsonObject node, JsonObject template)
     {
-        var labels = node["metadata"]?["labels"] as JsonObject ?? [];
-        var spec = template["spec"] as JsonObject ?? [];
-        if (spec["nodeSelector"] is JsonObject sel && sel.Any(kv => (string?)labels[kv.Key] != kv.Value?.ToString()))
-        {
-            return false;
-        }
-
-        var terms = spec["affinity"]?["nodeAffinity"]?["requiredDuringSchedulingIgnoredDuringExecution"]?["nodeSelectorTerms"] as JsonArray;
-        if (terms is { Count: > 0 } && !terms.OfType<JsonObject>().Any(t => TermMatches(t, labels)))
-        {
-            return false;
-        }
-
-        var tolerations = spec["tolerations"] as JsonArray ?? [];
-        foreach (var taint in (node["spec"]?["taints"] as JsonArray ?? []).OfType<JsonObject>())
-        {
-            if ((string?)taint["effect"] is "NoSchedule" or "NoExecute" && !tolerations.OfType<JsonObject>().Any(t => Tolerates(t, taint)))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool TermMatches(JsonObject term, JsonObject labels) =>
-        (term["matchExpressions"] as JsonArray ?? []).OfType<JsonObject>().All(e =>
-        {
-            var value = (string?)labels[(string?)e["key"] ?? ""];
-            var values = (e["values"] as JsonArray ?? []).Select(v => (string?)v).ToList();
-            return (string?)e["operator"] switch
-            {
-                "In" => value is not null && values.Contains(value),
-                "NotIn" => value is null || !values.Contains(value),
-                "Exists" => value is not null,
-                "DoesNotExist" => value is null,
-                _ => false,
-            };
-        });
-
-    private static bool Tolerates(JsonObject toleration, JsonObject taint)
-    {
-        var op = (string?)toleration["operator"] ?? "Equal";
-        var key = (string?)toleration["key"];
-        var effect = (string?)toleration["effect"];
-        if (effect is { Length: > 0 } && effect != (string?)taint["effect"])
-        {
-            return false;
-        }
-
-        return op == "Exists" ? key is null or "" || key == (string?)taint["key"]
-            : key == (string?)taint["key"] && (string?)toleration["value"] == (string?)taint["value"];
+        var typedNode = KubernetesJson.Deserialize<V1Node>(node.ToJsonString());
+        var pod = new V1Pod { Spec = KubernetesJson.Deserialize<V1PodSpec>((template["spec"] ?? new JsonObject()).ToJsonString()) };
+        return Placement.MatchesNodeSelector(pod, typedNode)
+            && (typedNode.Spec?.Taints ?? []).Where(t => t.Effect is "NoSchedule" or "NoExecute").All(t => Placement.Tolerates(pod, t));
     }
 
     private static string TemplateHash(JsonObject template) =>

@@ -74,35 +74,3 @@ internal sealed class PolicyRule
         (node as JsonArray ?? []).Select(n => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : null)
             .OfType<string>().ToArray();
 }
-
-/// <summary>A metav1.LabelSelector (matchLabels and matchExpressions) evaluated against labels.</summary>
-internal static class LabelSelector
-{
-    /// <summary>Whether labels satisfy the selector. An empty selector matches everything, as in Kubernetes.</summary>
-    public static bool Matches(JsonObject selector, JsonObject? labels)
-    {
-        string? Label(string key) => labels?[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-
-        if (selector["matchLabels"] is JsonObject matchLabels)
-            foreach (var (key, value) in matchLabels)
-                if (Label(key) != (value as JsonValue)?.GetValue<string>()) return false;
-
-        if (selector["matchExpressions"] is JsonArray expressions)
-            foreach (var e in expressions.OfType<JsonObject>())
-            {
-                var key = e["key"]?.GetValue<string>() ?? "";
-                var values = (e["values"] as JsonArray ?? []).Select(v => v?.GetValue<string>()).ToList();
-                var actual = Label(key);
-                var ok = (e["operator"]?.GetValue<string>()) switch
-                {
-                    "In" => actual is not null && values.Contains(actual),
-                    "NotIn" => actual is null || !values.Contains(actual),
-                    "Exists" => actual is not null,
-                    "DoesNotExist" => actual is null,
-                    var op => throw new ArgumentException($"label selector operator \"{op}\" is not a valid selector operator"),
-                };
-                if (!ok) return false;
-            }
-        return true;
-    }
-}

@@ -73,8 +73,9 @@ internal sealed class PolicySnapshot
                 {
                     var otherName = Meta(other, "name");
                     if (otherName == name || resolving.Contains(otherName)) continue;
-                    var labels = other["metadata"]?["labels"] as JsonObject;
-                    if (selectors.OfType<JsonObject>().Any(sel => LabelSelector.Matches(sel, labels)))
+                    var labels = (other["metadata"]?["labels"] as JsonObject ?? [])
+                        .ToDictionary(kv => kv.Key, kv => kv.Value?.ToString() ?? "", StringComparer.Ordinal);
+                    if (selectors.OfType<JsonObject>().Any(sel => Api.LabelSelector.FromObject(sel).Matches(labels)))
                         rules.AddRange(Resolve(otherName));
                 }
                 resolving.Remove(name);

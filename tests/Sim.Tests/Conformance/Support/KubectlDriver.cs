@@ -12,10 +12,7 @@ public sealed partial class KubectlDriver(SimClusterFixture cluster, string? tok
 {
     public string Name => "kubectl";
 
-    // kubectl's own validation needs the OpenAPI documents, which are stand-ins until their branch lands.
-    private const string NoClientValidation = "--validate=false";
-
-    public Task<Outcome> CreateAsync(Manifest m) => RunAsync(m.Body.ToJsonString(), "create", "-f", "-", "-o", "json", NoClientValidation);
+    public Task<Outcome> CreateAsync(Manifest m) => RunAsync(m.Body.ToJsonString(), "create", "-f", "-", "-o", "json");
 
     // kubectl hides managedFields unless asked; the apply case reads them.
     private const string ManagedFields = "--show-managed-fields";
@@ -43,7 +40,7 @@ public sealed partial class KubectlDriver(SimClusterFixture cluster, string? tok
         return RunAsync(null, [.. args]);
     }
 
-    public Task<Outcome> ReplaceAsync(Manifest m) => RunAsync(m.Body.ToJsonString(), "replace", "-f", "-", "-o", "json", NoClientValidation);
+    public Task<Outcome> ReplaceAsync(Manifest m) => RunAsync(m.Body.ToJsonString(), "replace", "-f", "-", "-o", "json");
 
     public Task<Outcome> PatchAsync(ObjectRef r, PatchKind kind, string patch, bool status = false)
     {
@@ -58,7 +55,7 @@ public sealed partial class KubectlDriver(SimClusterFixture cluster, string? tok
 
     public Task<Outcome> ApplyAsync(Manifest m, string fieldManager, bool force = false)
     {
-        List<string> args = ["apply", "--server-side", $"--field-manager={fieldManager}", "-f", "-", "-o", "json", ManagedFields, NoClientValidation];
+        List<string> args = ["apply", "--server-side", $"--field-manager={fieldManager}", "-f", "-", "-o", "json", ManagedFields];
         if (force)
         {
             args.Add("--force-conflicts");
