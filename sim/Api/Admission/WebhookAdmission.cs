@@ -18,11 +18,9 @@ internal sealed class WebhookAdmission(ObjectStore store, ILogger<WebhookAdmissi
 {
     private const string MutatingResource = "mutatingwebhookconfigurations.admissionregistration.k8s.io";
     private const string ValidatingResource = "validatingwebhookconfigurations.admissionregistration.k8s.io";
-    private readonly HttpClient _http = new(new SocketsHttpHandler
-    {
-        SslOptions = { RemoteCertificateValidationCallback = ValidateAgainstBundle },
-        ConnectTimeout = TimeSpan.FromSeconds(5),
-    });
+    // HttpClientHandler's callback is given the request (SocketsHttpHandler's gets only the SslStream), so each
+    // webhook's own caBundle can decide trust.
+    private readonly HttpClient _http = new(new HttpClientHandler { ServerCertificateCustomValidationCallback = ValidateAgainstBundle });
 
     /// <summary>Runs the mutating webhooks; returns the mutated object (or null when none applied).</summary>
     public async Task<JsonObject?> AdmitAsync(UserInfo user, ResourceDefinition def, string operation, JsonObject? obj, JsonObject? old,
@@ -280,14 +278,14 @@ internal sealed class WebhookAdmission(ObjectStore store, ILogger<WebhookAdmissi
     private static readonly HttpRequestOptionsKey<string?> CaBundleKey = new("caBundle");
 
     /// <summary>TLS to a webhook is trusted when the certificate chains to the webhook's caBundle (or is otherwise valid).</summary>
-    private static bool ValidateAgainstBundle(object sender, X509Certificate? cert, X509Chain? chain, System.Net.Security.SslPolicyErrors errors)
+    private static bool ValidateAgainstBundle(HttpRequestMessage request, X509Certificate2? cert, X509Chain? chain, System.Net.Security.SslPolicyErrors errors)
     {
         if (errors == System.Net.Security.SslPolicyErrors.None)
         {
             return true;
         }
 
-        if (cert is null || sender is not HttpRequestMessage request || !request.Options.TryGetValue(CaBundleKey, out var bundle) || bundle is null)
+        if (cert is null || !request.Options.TryGetValue(CaBundleKey, out var bundle) || bundle is null)
         {
             return false;
         }
@@ -298,7 +296,7 @@ internal sealed class WebhookAdmission(ObjectStore store, ILogger<WebhookAdmissi
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         custom.ChainPolicy.CustomTrustStore.AddRange(roots);
         custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return custom.Build(new X509Certificate2(cert));
+        return custom.Build(cert);
     }
 
     public void Dispose() => _http.Dispose();

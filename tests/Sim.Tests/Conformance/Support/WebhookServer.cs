@@ -25,11 +25,20 @@ public sealed class WebhookServer : IAsyncDisposable
 
     public int Reviews { get; private set; }
 
-    public static async Task<WebhookServer> StartAsync()
+    /// <summary>Starts the webhook on plain HTTP, or on HTTPS with the given serving certificate (as a production webhook is).</summary>
+    public static async Task<WebhookServer> StartAsync(System.Security.Cryptography.X509Certificates.X509Certificate2? tls = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (tls is null)
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+        }
+        else
+        {
+            builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, l => l.UseHttps(tls)));
+        }
+
         var app = builder.Build();
         WebhookServer? self = null;
         app.MapPost("/mutate", async (HttpContext ctx) =>
