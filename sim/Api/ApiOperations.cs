@@ -189,7 +189,7 @@ internal sealed class ApiOperations(
                 return await ReplaceAsync(user, def, current, next, subresource, expected,
                     operation == "Apply" ? opts with { FieldManager = "" } : opts, operation, ct);
             }
-            catch (ApiException e) when (e.Code == 409 && patchRv is null && attempt < 5)
+            catch (ApiException e) when (e.Code == 409 && patchRv is null && attempt < 100)
             {
                 // lost a race with another writer: re-read and re-apply
             }
