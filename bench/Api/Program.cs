@@ -6,10 +6,22 @@ namespace Runai.Bench;
 /// </summary>
 internal static class Program
 {
-    private const string Usage = "usage: Runai.Bench api [--quick] [--sim-dll PATH]";
+    private const string Usage = "usage: Runai.Bench api|runtime [--quick] [--sim-dll PATH]\n       Runai.Bench --list";
 
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["--list"])
+        {
+            Console.Out.WriteLine("api");
+            Console.Out.WriteLine("runtime");
+            return 0;
+        }
+
+        if (args is ["runtime", ..])
+        {
+            return await Runtime.RuntimeBenchProgram.MainAsync(args[1..]);
+        }
+
         if (args.Length == 0 || args[0] != "api")
         {
             await Console.Error.WriteLineAsync(args.Length == 0 ? Usage : $"runai-bench: unknown benchmark \"{args[0]}\"\n{Usage}");

@@ -1,0 +1,64 @@
+namespace Runai.Bench.Runtime;
+
+/// <summary><c>Runai.Bench runtime [--quick] [--sim-dll PATH]</c>: the controller runtime against the simulated API.</summary>
+internal static class RuntimeBenchProgram
+{
+    private const string Usage = "usage: Runai.Bench runtime [--quick] [--sim-dll PATH]";
+
+    public static async Task<int> MainAsync(string[] args)
+    {
+        var objects = 10_000;
+        var quick = false;
+        string? simDll = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--quick":
+                    quick = true;
+                    objects = 1_000;
+                    break;
+                case "--sim-dll" when i + 1 < args.Length:
+                    simDll = args[++i];
+                    break;
+                default:
+                    await Console.Error.WriteLineAsync($"runai-bench runtime: unknown or incomplete argument \"{args[i]}\"\n{Usage}");
+                    return 2;
+            }
+        }
+
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true;
+            stop.Cancel();
+        });
+
+        try
+        {
+            var result = await new RuntimeBenchmark(objects, quick, simDll ?? SimProcess.BuiltAssemblyPath(), Console.Error).RunAsync(stop.Token);
+            Console.Out.WriteLine(result.ToJsonString());
+            return 0;
+        }
+        catch (BenchmarkFailedException e)
+        {
+            await Console.Error.WriteLineAsync($"runai-bench runtime: FAILED: {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("runai-bench runtime: interrupted");
+            return 130;
+        }
+        catch (Exception e)
+        {
+            await Console.Error.WriteLineAsync($"runai-bench runtime: FAILED unexpectedly: {e}");
+            return 1;
+        }
+    }
+}
