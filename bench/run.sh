@@ -19,7 +19,7 @@ list_benchmarks() {
     [[ -f "$d/run.sh" ]] && say "  $(basename "$d")    (bench/$(basename "$d")/run.sh)"
   done
   if [[ -f "$project" ]]; then
-    dotnet run -c Release --project "$project" -- --list 2>/dev/null | sed 's/^/  /;s/$/    (bench\/Bench.csproj)/' || true
+    dotnet run -c Release --project "$project" -- --list 2>/dev/null | grep -v ": warning " | sed 's/^/  /;s/$/    (bench\/Bench.csproj)/' || true
   fi
   return 0
 }
