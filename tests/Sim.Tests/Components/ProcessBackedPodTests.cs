@@ -168,8 +168,9 @@ public sealed class ProcessBackedPodTests(ComponentClusterFixture cluster) : ICl
         await cluster.Client.CoreV1.DeleteNamespacedPodAsync(pod.Name(), "runai");
 
         await ComponentClusterFixture.EventuallyAsync(() => Task.FromResult(!ComponentClusterFixture.IsAlive(pid)), $"pid {pid} to end");
-        var log = await File.ReadAllTextAsync(Path.Combine(cluster.Cluster.RunDirectory, "pod-logs", $"runai_{pod.Name()}_main.log"));
-        Assert.Contains($"stand-in pid {pid} got SIGTERM", log, StringComparison.Ordinal);
+        var logFile = Path.Combine(cluster.Cluster.RunDirectory, "pod-logs", $"runai_{pod.Name()}_main.log");
+        await ComponentClusterFixture.EventuallyAsync(async () => (await File.ReadAllTextAsync(logFile)).Contains($"stand-in pid {pid} got SIGTERM", StringComparison.Ordinal),
+            "the process to log that it got SIGTERM", seconds: 5);
         // The ReplicaSet replaces it with a new pod and a new process.
         var replacement = (await cluster.ReadyPodsAsync("delete-demo", 1))[0];
         Assert.NotEqual(pod.Name(), replacement.Name());
