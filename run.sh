@@ -340,14 +340,14 @@ done
 component_urls=()
 [[ -n "$exporter" ]] && component_urls+=("workload-exporter|$exporter")
 component_urls+=(${controllers[@]+"${controllers[@]}"})
-if ((${#component_urls[@]} && ${#built_images[@]})); then
-  step "Waiting for the components in the cluster (${#component_urls[@]} with a metrics Service; built images: ${built_images[*]})"
+if ((${#component_urls[@]})); then
+  step "Waiting for the components in the cluster (${#component_urls[@]} with a metrics Service; built images: ${built_images[*]:-none})"
   deadline=$((SECONDS + start_timeout))
   for c in "${component_urls[@]}"; do
     c_name="${c%%|*}" c_url="${c#*|}" code=000
     # Only components whose image is built can answer; the others wait in ImagePullBackOff.
     c_image=$(grep -ho 'image: *[^ ]*' "deploy/components/$c_name.yaml" 2>/dev/null | head -n 1 | sed 's/image: *//; s/["'"'"']//g')
-    [[ -n "$c_image" && " ${built_images[*]} " != *" $c_image "* ]] && { warn "$c_name: image $c_image is not built; its pods wait in ImagePullBackOff"; continue; }
+    [[ -n "$c_image" && " ${built_images[*]:-} " != *" $c_image "* ]] && { warn "$c_name: image $c_image is not built; its pods wait in ImagePullBackOff"; continue; }
     while ((SECONDS < deadline)); do
       check_running sim
       code=$(http_status "$c_url")
