@@ -1,15 +1,38 @@
 # shellcheck shell=bash
-# What ./run.sh starts after the simulated cluster, and what it puts in .run/bin/.
-# Sourced by run.sh. This is the one place to add a component: append a line, nothing else.
+# What ./run.sh runs, and what it puts in .run/bin/. Sourced by run.sh.
+#
+# The components of SPEC §1 (Deployments in namespace runai) run INSIDE the simulated cluster, as on a real one:
+# the sim loads deploy/runai-namespace.yaml and deploy/components/*.yaml, and its kubelets run each pod whose
+# image is in IMAGES below as a real local process (see sim/README.md). To add a component, add its manifest to
+# deploy/components/ and, for a new image, a line to IMAGES. Nothing else.
+#
+# IMAGES: one entry per line, fields separated by '|':
+#   image     the container image in the manifests (e.g. runai/controllers:dev)
+#   command   what the kubelet runs for it, the container's args appended; {root} is the repo root.
+#             Every absolute path in it must exist or the pods wait in ImagePullBackOff (the kubelet retries
+#             with back-off, so a component built later starts by itself).
+# shellcheck disable=SC2034  # read by run.sh
+IMAGES=(
+  "runai/controllers:dev|dotnet {root}/controllers/bin/Release/net10.0/Runai.Controllers.dll"
+  "runai/exporter:dev|dotnet {root}/exporter/bin/Release/net10.0/Runai.Exporter.dll"
+)
+
+# Manifests the sim applies after the scenario (files or directories), skipped while absent.
+# shellcheck disable=SC2034
+MANIFESTS=(
+  deploy/runai-namespace.yaml
+  deploy/components
+)
+
+# COMPONENTS: host processes that are not pods of the simulated cluster, started after it.
 #
 # COMPONENTS: one entry per line, fields separated by '|':
 #   name      process name; its log is .run/logs/NAME.log
 #   role      where its metrics URL goes in .run/endpoints.json:
 #               backend       → "backend" (base URL, no /metrics; metrics still scraped)
-#               exporter      → "exporter"
 #               node-exporter → "nodeExporters"; started once per node of .run/sim.json, with
 #                               {node} set and NAME-{node} as its name
-#               controller    → "controllers": {NAME: url}
+#             (controllers and the exporter are pods now: their URLs come from the sim's services)
 #   artifact  file that must exist for the component to start, relative to the repo root
 #             (normally the built assembly); the entry is skipped while it is absent
 #   metrics   auto  → a free loopback port is chosen and given as {port}; /metrics is scraped
@@ -23,7 +46,7 @@
 #             Every component also gets KUBECONFIG and RUNAI_NATS_URL in its environment.
 #
 # Example (not built yet, so it would be skipped anyway):
-#   "workload-exporter|exporter|exporter/bin/Release/net10.0/Runai.Exporter.dll|auto|dotnet {artifact} --kubeconfig {kubeconfig} --listen 127.0.0.1:{port}"
+#   "runai-node-exporter|node-exporter|node-daemon/bin/Release/net10.0/Runai.NodeDaemon.dll|auto|dotnet {artifact} --node {node} --listen 127.0.0.1:{port}"
 # shellcheck disable=SC2034  # read by run.sh
 COMPONENTS=(
 )

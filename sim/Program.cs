@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Runai.Sim.Kubelet;
 using Serilog;
 using Serilog.Formatting.Compact;
 
@@ -12,7 +13,8 @@ namespace Runai.Sim;
 /// </summary>
 internal static class Program
 {
-    private const string Usage = "usage: Runai.Sim [--listen 127.0.0.1:PORT] [--scenario FILE] [--run-dir DIR] [--log-format text|json] [--no-workloads] [--log-level LEVEL]";
+    private const string Usage = "usage: Runai.Sim [--listen 127.0.0.1:PORT] [--scenario FILE] [--run-dir DIR] [--log-format text|json] [--no-workloads] [--log-level LEVEL]\n"
+        + "                 [--manifests FILE|DIR]... [--image IMAGE=COMMAND]... [--image-map FILE]";
 
     public static async Task<int> Main(string[] args)
     {
@@ -26,6 +28,11 @@ internal static class Program
         catch (ArgumentException e)
         {
             await Console.Error.WriteLineAsync($"runai-sim: {e.Message}\n{Usage}");
+            return 2;
+        }
+        catch (Exception e) when (e is FormatException or FileNotFoundException)
+        {
+            await Console.Error.WriteLineAsync($"runai-sim: {e.Message}");
             return 2;
         }
 
@@ -56,7 +63,7 @@ internal static class Program
         {
             cluster = await SimCluster.StartAsync(options with { Loggers = loggers }, stop.Token);
         }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or TimeoutException or IOException)
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or TimeoutException or IOException or FormatException)
         {
             log.LogCritical("The simulated cluster could not start: {Reason}", e.Message);
             await Log.CloseAndFlushAsync();
@@ -73,6 +80,10 @@ internal static class Program
                 ["nodes"] = new JsonArray([.. cluster.Nodes.Select(n => (JsonNode)n.Name)]),
                 ["podResourcesSockets"] = new JsonObject(cluster.Nodes.Select(n => KeyValuePair.Create(n.Name,
                     (JsonNode?)Path.Combine(cluster.SocketDirectory, n.Name, "pod-resources", "kubelet.sock")))),
+                // Stable loopback URL per Service port (the kube-proxy stand-in), e.g. "runai/workload-exporter:metrics".
+                ["services"] = new JsonObject(cluster.ServiceUrls.OrderBy(s => s.Key, StringComparer.Ordinal)
+                    .Select(s => KeyValuePair.Create(s.Key, (JsonNode?)s.Value))),
+                ["podDiscovery"] = cluster.ApiUrl.ToString().TrimEnd('/') + "/sd/pods",
             };
             var path = Path.Combine(cluster.RunDirectory, "sim.json");
             await File.WriteAllTextAsync(path + ".tmp", ready.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -97,6 +108,8 @@ internal static class Program
     {
         var options = new SimClusterOptions();
         var format = "text";
+        var images = ImageMap.Empty;
+        var manifests = new List<string>();
         var level = Serilog.Events.LogEventLevel.Information;
         for (var i = 0; i < args.Length; i++)
         {
@@ -117,6 +130,15 @@ internal static class Program
                     break;
                 case "--run-dir":
                     options = options with { RunDirectory = Value() };
+                    break;
+                case "--manifests":
+                    manifests.Add(Value());
+                    break;
+                case "--image":
+                    images = images.With(ImageMap.Parse([Value()]));
+                    break;
+                case "--image-map":
+                    images = images.With(ImageMap.Load(Value()));
                     break;
                 case "--no-workloads":
                     options = options with { StartWorkloadSimulation = false };
@@ -142,6 +164,6 @@ internal static class Program
             }
         }
 
-        return (options, format, level);
+        return (options with { Images = images, Manifests = manifests }, format, level);
     }
 }

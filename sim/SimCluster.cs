@@ -38,6 +38,10 @@ internal sealed record SimClusterOptions
     /// <summary>Directory of CRD manifests loaded at start (the product's and the third-party ones).</summary>
     public string CrdDirectory { get; init; } = Path.Combine(AppContext.BaseDirectory, "crds");
     public ILoggerFactory? Loggers { get; init; }
+    /// <summary>Images the kubelets run as real local processes (see <see cref="ImageMap"/>); others are simulated.</summary>
+    public ImageMap Images { get; init; } = ImageMap.Empty;
+    /// <summary>Manifest files or directories (every *.yaml/*.yml, in name order) applied after the scenario, like <c>kubectl apply</c>.</summary>
+    public IReadOnlyList<string> Manifests { get; init; } = [];
 }
 
 /// <summary>
@@ -53,7 +57,11 @@ internal sealed class SimCluster : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _background = [];
     private DaemonSetController? _daemonSets;
+    private readonly List<IAsyncDisposable> _workloadControllers = [];
+    private ServiceForwarder? _forwarder;
     private readonly bool _ownsRunDirectory;
+    private ImageMap _images = ImageMap.Empty;
+    private string _podLogs = "";
 
     private SimCluster(WebApplication app, ApiOperations ops, Authentication authn, ControlPlaneControllers controllers,
         WebhookAdmission webhooks, ApiServer server, Uri apiUrl, string runDirectory, bool ownsRunDirectory, ClusterCertificates certificates)
@@ -82,6 +90,10 @@ internal sealed class SimCluster : IAsyncDisposable
     internal ApiOperations Operations { get; }
     internal Authentication Authn { get; }
     internal ApiServer Server { get; }
+    /// <summary>The container runtime of process-backed pods; null without workload simulation.</summary>
+    internal ProcessRuntime? Processes { get; private set; }
+    /// <summary>Stable loopback URL per Service port (<c>NAMESPACE/NAME:PORT</c>), from the kube-proxy stand-in.</summary>
+    public IReadOnlyDictionary<string, string> ServiceUrls => _forwarder?.Urls ?? new Dictionary<string, string>();
 
     public static async Task<SimCluster> StartAsync(SimClusterOptions options, CancellationToken ct = default)
     {
@@ -128,12 +140,17 @@ internal sealed class SimCluster : IAsyncDisposable
         });
         var app = builder.Build();
         app.Map("/metrics", metrics => metrics.Run(ctx => WriteMetricsAsync(ctx, store, registry, server)));
+        app.Map("/sd/pods", sd => sd.Run(ctx => WriteDiscoveryAsync(ctx, store)));
         app.Run(server.HandleAsync);
         await app.StartAsync(ct);
         var address = app.Urls.First();
         var apiUrl = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
 
-        var cluster = new SimCluster(app, ops, authn, controllers, webhooks, server, apiUrl, runDir, ownsRunDir, certificates);
+        var cluster = new SimCluster(app, ops, authn, controllers, webhooks, server, apiUrl, runDir, ownsRunDir, certificates)
+        {
+            _images = options.Images,
+            _podLogs = apiOptions.PodLogDirectory!,
+        };
         await cluster.BootstrapAsync(options, ct);
         cluster.WriteKubeconfig();
         if (options.ScenarioPath is not null)
@@ -150,6 +167,11 @@ internal sealed class SimCluster : IAsyncDisposable
         else if (options.StartWorkloadSimulation)
         {
             await cluster.StartWorkloadSimulationAsync([], loggers, ct);
+        }
+
+        if (options.Manifests.Count > 0)
+        {
+            await cluster.ApplyManifestsAsync(options.Manifests, ct);
         }
 
         return cluster;
@@ -232,12 +254,71 @@ internal sealed class SimCluster : IAsyncDisposable
         await ApplyAsync(objects, ct);
     }
 
+    /// <summary>
+    /// Applies manifest files (or every *.yaml/*.yml of a directory) as <c>kubectl apply</c> would for new objects; an
+    /// object that exists already (the runai namespace, say) gets the manifest merged in.
+    /// </summary>
+    public async Task ApplyManifestsAsync(IEnumerable<string> paths, CancellationToken ct = default)
+    {
+        var objects = new List<JsonObject>();
+        foreach (var path in paths)
+        {
+            var files = Directory.Exists(path)
+                ? Directory.GetFiles(path).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray()
+                : File.Exists(path) ? [path] : throw new FileNotFoundException($"manifest {path} does not exist", path);
+            foreach (var file in files)
+            {
+                try
+                {
+                    objects.AddRange(KubeYaml.ReadObjects(await File.ReadAllTextAsync(file, ct), file));
+                }
+                catch (FormatException e)
+                {
+                    throw new InvalidDataException($"{file}: {e.Message}", e);
+                }
+            }
+        }
+
+        var fresh = new List<JsonObject>();
+        foreach (var obj in objects)
+        {
+            var apiVersion = (string?)obj["apiVersion"] ?? "";
+            var def = Operations.Registry.FindKind(apiVersion, (string?)obj["kind"] ?? "");
+            var name = (string?)obj["metadata"]?["name"] ?? "";
+            var ns = def is { Namespaced: true } ? (string?)obj["metadata"]?["namespace"] ?? "default" : "";
+            if (def is not null && Operations.Store.Get(def.GroupResource, ns, name) is not null)
+            {
+                await Operations.PatchAsync(Authentication.Admin, def, ns, name, "", PatchTypes.Merge, obj.DeepClone(),
+                    new WriteOptions { FieldManager = "runai-sim" }, ct);
+            }
+            else
+            {
+                fresh.Add(obj);
+            }
+        }
+
+        await ApplyAsync(fresh, ct);
+    }
+
     private Task StartWorkloadSimulationAsync(IReadOnlyList<SimNodeSpec> nodes, ILoggerFactory loggers, CancellationToken ct)
     {
         Directory.CreateDirectory(SocketDirectory);
         _daemonSets = new DaemonSetController(Operations, loggers.CreateLogger<DaemonSetController>());
+        _workloadControllers.Add(new DeploymentController(Operations, loggers.CreateLogger<DeploymentController>()));
+        _workloadControllers.Add(new ReplicaSetController(Operations, loggers.CreateLogger<ReplicaSetController>()));
+        _workloadControllers.Add(new EndpointsController(Operations, loggers.CreateLogger<EndpointsController>()));
+        _forwarder = new ServiceForwarder(Operations, loggers.CreateLogger<ServiceForwarder>());
         var client = CreateClient();
-        var fleet = new KubeletFleet(client, nodes, SocketDirectory, loggers);
+        Processes = new ProcessRuntime(new ProcessRuntimeOptions
+        {
+            Images = _images,
+            ApiServer = ApiUrl.ToString().TrimEnd('/'),
+            CaPem = Certificates.CaPem,
+            PodLogDirectory = _podLogs,
+            StateDirectory = Path.Combine(RunDirectory, "pods"),
+            PodResourcesSocket = node => PodResourcesServer.SocketPath(SocketDirectory, node),
+        }, loggers.CreateLogger<ProcessRuntime>());
+        var fleet = new KubeletFleet(client, nodes, SocketDirectory, loggers, processes: Processes);
         var scheduler = new DefaultScheduler(client, loggers);
         var mpi = new MpiOperator(client, loggers);
         foreach (var run in new Func<CancellationToken, Task>[] { fleet.RunAsync, scheduler.RunAsync, mpi.RunAsync })
@@ -290,6 +371,21 @@ internal sealed class SimCluster : IAsyncDisposable
         File.Move(tmp, KubeconfigPath, overwrite: true);
     }
 
+    /// <summary>Prometheus HTTP service discovery (loopback callers only, no token): the ready process-backed pods' metrics ports.</summary>
+    private static async Task WriteDiscoveryAsync(HttpContext ctx, ObjectStore store)
+    {
+        if (ctx.Connection.RemoteIpAddress is { } remote && !IPAddress.IsLoopback(remote))
+        {
+            ctx.Response.StatusCode = 403;
+            return;
+        }
+
+        var ns = ctx.Request.Query["namespace"].ToString();
+        var targets = PodDiscovery.Targets(store.List("pods", null).Items.Select(p => p.ToJsonObject()), ns.Length == 0 ? null : ns);
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.WriteAsync(targets.ToJsonString());
+    }
+
     private static async Task WriteMetricsAsync(HttpContext ctx, ObjectStore store, ResourceRegistry registry, ApiServer server)
     {
         var sb = new StringBuilder();
@@ -322,9 +418,37 @@ internal sealed class SimCluster : IAsyncDisposable
             // Background loops end with cancellation; nothing they throw matters once the cluster stops.
         }
 
+        if (Processes is not null)
+        {
+            await Processes.DisposeAsync();
+        }
+
         if (_daemonSets is not null)
         {
             await _daemonSets.DisposeAsync();
+        }
+
+        foreach (var controller in _workloadControllers)
+        {
+            await controller.DisposeAsync();
+        }
+
+        if (_forwarder is not null)
+        {
+            await _forwarder.DisposeAsync();
+        }
+
+        if (!_ownsRunDirectory)
+        {
+            try
+            {
+                await File.WriteAllTextAsync(Path.Combine(RunDirectory, "audit.json"),
+                    Server.Audit.ToJson().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            }
+            catch (IOException)
+            {
+                // Best effort: the run directory may be gone already.
+            }
         }
 
         await _app.StopAsync();

@@ -131,6 +131,11 @@ internal sealed partial class ApiServer(
     private async Task NonResourceAsync(HttpContext ctx, UserInfo user, string path, string[] segments)
     {
         Authorize(user, new RequestAttributes(ctx.Request.Method.ToLowerInvariant(), "", "", "", "", "", path));
+        if (await TryAuditEndpointAsync(ctx, path))
+        {
+            return;
+        }
+
         if (segments.Length >= 2 && segments[0] == "openapi" && segments[1] == "v3")
         {
             var defs = ops.Registry.All;
@@ -572,6 +577,7 @@ internal sealed partial class ApiServer(
     private void Authorize(UserInfo user, RequestAttributes attrs)
     {
         var decision = authz.Authorize(user, attrs);
+        Audit.Record(user, attrs, decision.Allowed);
         if (!decision.Allowed)
         {
             throw decision.ToForbidden();

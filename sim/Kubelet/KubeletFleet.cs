@@ -31,9 +31,14 @@ internal sealed class KubeletFleet
     private readonly Signal podsChanged = new();
     private readonly Signal nodesChanged = new();
     private readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ProcessRuntime? processes;
+    private readonly Dictionary<string, string> processStatusWritten = new(StringComparer.Ordinal);
 
-    public KubeletFleet(IKubernetes client, IReadOnlyList<SimNodeSpec> nodes, string socketDirectory, ILoggerFactory loggers, TimeProvider? time = null)
+    public KubeletFleet(IKubernetes client, IReadOnlyList<SimNodeSpec> nodes, string socketDirectory, ILoggerFactory loggers, TimeProvider? time = null,
+        ProcessRuntime? processes = null)
     {
+        this.processes = processes;
+        if (processes is not null) processes.Changed += podsChanged.Pulse;
         ArgumentNullException.ThrowIfNull(client);
         ArgumentException.ThrowIfNullOrEmpty(socketDirectory);
         var duplicate = nodes.GroupBy(n => n.Name).FirstOrDefault(g => g.Count() > 1);
@@ -327,6 +332,7 @@ internal sealed class KubeletFleet
                 if (wakeAt is { } w && (next is null || w < next)) next = w;
             }
             foreach (var agent in agents.Values) agent.ReleaseMissing(seen);
+            processes?.StopMissing(seen);
 
             wake = next;
             var timeout = wake is { } at ? at - time.GetUtcNow() : (TimeSpan?)null;
@@ -353,6 +359,11 @@ internal sealed class KubeletFleet
                     await WriteStatusAsync(pods, pod, PodLifecycle.Rejected(pod, placement, "UnexpectedAdmissionError", error, now), ct).ConfigureAwait(false);
                     return null;
                 }
+            }
+
+            if (processes is not null && processes.Runs(pod))
+            {
+                return await HandleProcessPodAsync(pods, agent, pod, now, ct).ConfigureAwait(false);
             }
 
             var step = PodLifecycle.Next(pod, placement, now);
@@ -386,6 +397,72 @@ internal sealed class KubeletFleet
             log.LogWarning("Handling pod {Pod} on {Node} failed ({Error}); trying again shortly", name, agent.Spec.Name, ApiCalls.Describe(e));
             return now + TimeSpan.FromSeconds(2);
         }
+    }
+
+    /// <summary>
+    /// A pod whose containers run as real processes (<see cref="ProcessRuntime"/>): the status follows the processes,
+    /// the real ports go on the pod (<see cref="PodPorts"/>), and deletion waits for the processes to end.
+    /// </summary>
+    private async Task<DateTimeOffset?> HandleProcessPodAsync(Informer<V1Pod> pods, NodeAgent agent, V1Pod pod, DateTimeOffset now, CancellationToken ct)
+    {
+        var runtime = processes!;
+        var name = $"{pod.Namespace()}/{pod.Name()}";
+        var uid = pod.Metadata!.Uid;
+        var placement = new PodPlacement(agent.Ready, agent.HostIP, PodPorts.LoopbackIp);
+        if (!agent.Ready) return null;
+        if (pod.Metadata.DeletionTimestamp is not null)
+        {
+            var grace = TimeSpan.FromSeconds(pod.Metadata.DeletionGracePeriodSeconds ?? pod.Spec?.TerminationGracePeriodSeconds ?? 30);
+            var (done, views) = runtime.Stop(pod, grace, now);
+            if (!done) return now + TimeSpan.FromSeconds(1);
+            if (!PodLifecycle.IsTerminal(pod.Status?.Phase) && pod.Status?.StartTime is not null)
+            {
+                await WriteStatusAsync(pods, pod, ProcessPodStatus.Build(pod, placement, views, now), ct).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await ApiCalls.RetryAsync(c => client.CoreV1.DeleteNamespacedPodAsync(pod.Name(), pod.Namespace(),
+                    new V1DeleteOptions { GracePeriodSeconds = 0, Preconditions = new V1Preconditions { Uid = uid } }, cancellationToken: c),
+                    $"delete of pod {name}", log, time, ct).ConfigureAwait(false);
+                log.LogInformation("Pod {Pod} on {Node}: processes stopped, pod removed", name, agent.Spec.Name);
+            }
+            catch (Exception e) when (ApiCalls.IsStatus(e, HttpStatusCode.NotFound) || ApiCalls.IsStatus(e, HttpStatusCode.Conflict))
+            {
+            }
+
+            runtime.Forget(uid);
+            processStatusWritten.Remove(uid);
+            agent.Release(uid);
+            pods.Forget(name);
+            return null;
+        }
+
+        if (PodLifecycle.IsTerminal(pod.Status?.Phase)) return null;
+
+        var state = await runtime.SyncAsync(pod, client, now, ct).ConfigureAwait(false);
+        if (state.Ports.Count > 0)
+        {
+            var text = PodPorts.Format(state.Ports);
+            if (pod.Metadata.Annotations is null || !pod.Metadata.Annotations.TryGetValue(PodPorts.Annotation, out var recorded) || recorded != text)
+            {
+                var patch = new V1Patch(new { metadata = new { annotations = new Dictionary<string, string> { [PodPorts.Annotation] = text } } }, V1Patch.PatchType.MergePatch);
+                pods.Observe(await client.CoreV1.PatchNamespacedPodAsync(patch, pod.Name(), pod.Namespace(), cancellationToken: ct).ConfigureAwait(false));
+            }
+        }
+
+        var status = ProcessPodStatus.Build(pod, placement, state.Containers, now);
+        var json = KubernetesJson.Serialize(status);
+        if (processStatusWritten.GetValueOrDefault(uid) != json)
+        {
+            if (!await WriteStatusAsync(pods, pod, status, ct).ConfigureAwait(false)) return null;
+            processStatusWritten[uid] = json;
+            var summary = string.Join(", ", state.Containers.Select(c => $"{c.Name} {(c.RunningSince is not null ? c.Ready ? "ready" : "running" : c.Terminated is { } t ? $"exited {t.ExitCode}" : c.WaitingReason)}"));
+            log.LogInformation("Pod {Pod} on {Node}: {Phase} ({Containers})", name, agent.Spec.Name, status.Phase, summary);
+            if (PodLifecycle.IsTerminal(status.Phase)) agent.Release(uid);
+        }
+
+        return state.WakeAt;
     }
 
     /// <summary>Writes a pod's status through <c>/status</c>; false when the pod is gone.</summary>

@@ -284,7 +284,7 @@ internal static class PodLifecycle
         QosClass = pod.Status?.QosClass,
     };
 
-    private static IList<V1PodCondition> Conditions(V1Pod pod, DateTimeOffset now, bool containersReady, bool readyToStart, string? notReadyReason)
+    internal static IList<V1PodCondition> Conditions(V1Pod pod, DateTimeOffset now, bool containersReady, bool readyToStart, string? notReadyReason)
     {
         var old = pod.Status?.Conditions ?? [];
         var unready = string.Join(' ', Containers(pod).Select(c => c.Name));
@@ -322,7 +322,7 @@ internal static class PodLifecycle
 
     private static IEnumerable<V1Container> Containers(V1Pod pod) => pod.Spec?.Containers ?? [];
 
-    private static string ImageId(string? image)
+    internal static string ImageId(string? image)
     {
         var name = string.IsNullOrEmpty(image) ? "unknown" : image.Split('@')[0];
         var colon = name.LastIndexOf(':');
@@ -334,7 +334,7 @@ internal static class PodLifecycle
     private static string ContainerId(V1Pod pod, string container, int restartCount) =>
         "containerd://" + Hash($"{pod.Metadata?.Uid}/{container}/{restartCount}");
 
-    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    internal static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
     /// <summary>Kubernetes timestamps carry whole seconds; truncating here keeps decisions equal to what a re-read shows.</summary>
     internal static DateTimeOffset Second(DateTimeOffset t) => new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);

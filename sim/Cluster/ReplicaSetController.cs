@@ -1,0 +1,148 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Runai.Sim.Api;
+using Runai.Sim.Api.Storage;
+using static Runai.Sim.Cluster.WorkloadObjects;
+
+namespace Runai.Sim.Cluster;
+
+/// <summary>
+/// The ReplicaSet controller of kube-controller-manager: keeps <c>spec.replicas</c> pods from the template (creating
+/// with generateName, deleting the least useful first: unscheduled, then pending, then unready, newest first), removes
+/// pods that ended so they are replaced, and reports replicas/ready/available from the pods the kubelets run.
+/// </summary>
+internal sealed class ReplicaSetController : IAsyncDisposable
+{
+    public const string Resource = "replicasets.apps";
+    private static readonly Api.Rbac.UserInfo Identity = new("system:serviceaccount:kube-system:replicaset-controller",
+        ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated", "system:masters"]);
+
+    private readonly ApiOperations _ops;
+    private readonly ReconcileLoop _loop;
+
+    public ReplicaSetController(ApiOperations ops, ILogger<ReplicaSetController> log)
+    {
+        _ops = ops;
+        _loop = new ReconcileLoop("ReplicaSet", ReconcileAsync, () => ops.Store.List(Resource, null).Items.Select(i => i.Key), TimeSpan.FromSeconds(5), log);
+        ops.Changed += OnChanged;
+        _loop.Start();
+    }
+
+    private void OnChanged(ResourceDefinition def, StoreEvent e)
+    {
+        if (def.GroupResource == Resource)
+        {
+            _loop.Enqueue(e.Object.Key);
+        }
+        else if (def.GroupResource == "pods")
+        {
+            foreach (var uid in e.Object.OwnerUids)
+            {
+                if (_ops.Store.FindByUid(uid) is { Resource: Resource } owner)
+                {
+                    _loop.Enqueue(owner.Key);
+                }
+            }
+        }
+    }
+
+    private async Task ReconcileAsync(string key, CancellationToken ct)
+    {
+        var slash = key.IndexOf('/');
+        var (ns, name) = (key[..slash], key[(slash + 1)..]);
+        var stored = _ops.Store.Get(Resource, ns, name);
+        if (stored is null)
+        {
+            return;
+        }
+
+        var rs = stored.ToJsonObject();
+        var podDef = Def(_ops, "pods");
+        if (!IsTerminating(rs))
+        {
+            var desired = (int?)rs["spec"]?["replicas"] ?? 1;
+            var pods = OwnedPods(ns, stored.Uid);
+            foreach (var ended in pods.Where(p => !IsTerminating(p) && IsTerminal(p)))
+            {
+                await DeleteAsync(podDef, ns, Name(ended), ct);
+            }
+
+            var active = pods.Where(p => !IsTerminating(p) && !IsTerminal(p)).ToList();
+            if (active.Count < desired)
+            {
+                var template = rs["spec"]?["template"] as JsonObject ?? [];
+                for (var i = active.Count; i < desired; i++)
+                {
+                    await _ops.CreateAsync(Identity, podDef, ns, NewPod(rs, template), new WriteOptions { FieldManager = "replicaset-controller" }, ct);
+                }
+            }
+            else if (active.Count > desired)
+            {
+                foreach (var surplus in active.OrderBy(DeletionRank).ThenByDescending(p => (string?)p["metadata"]?["creationTimestamp"], StringComparer.Ordinal)
+                             .Take(active.Count - desired))
+                {
+                    await DeleteAsync(podDef, ns, Name(surplus), ct);
+                }
+            }
+        }
+
+        var now = OwnedPods(ns, stored.Uid).Where(p => !IsTerminating(p) && !IsTerminal(p)).ToList();
+        var templateLabels = (rs["spec"]?["template"]?["metadata"]?["labels"] as JsonObject ?? []).ToDictionary(kv => kv.Key, kv => kv.Value?.ToString());
+        var ready = now.Count(IsReady);
+        _ops.Mutate(Def(_ops, Resource), ns, name, o =>
+        {
+            var status = new JsonObject
+            {
+                ["replicas"] = now.Count,
+                ["fullyLabeledReplicas"] = now.Count(p => templateLabels.All(kv => Labels(p).TryGetValue(kv.Key, out var v) && v == kv.Value)),
+                ["readyReplicas"] = ready,
+                ["availableReplicas"] = ready,
+                ["observedGeneration"] = Generation(o),
+            };
+            return JsonNode.DeepEquals(status, o["status"]) ? null : Set(o, status);
+        });
+    }
+
+    private List<JsonObject> OwnedPods(string ns, string uid) =>
+        _ops.Store.List("pods", ns).Items.Where(p => p.OwnerUids.Contains(uid)).Select(p => p.ToJsonObject()).ToList();
+
+    /// <summary>Lower goes first: a pod not yet on a node, then one not running, then one not ready.</summary>
+    private static int DeletionRank(JsonObject pod) =>
+        pod["spec"]?["nodeName"] is null ? 0
+        : (string?)pod["status"]?["phase"] != "Running" ? 1
+        : !IsReady(pod) ? 2
+        : 3;
+
+    private static JsonObject Set(JsonObject o, JsonObject status)
+    {
+        o["status"] = status;
+        return o;
+    }
+
+    private async Task DeleteAsync(ResourceDefinition podDef, string ns, string name, CancellationToken ct)
+    {
+        try
+        {
+            await _ops.DeleteAsync(Identity, podDef, ns, name, new DeleteOptions(), ct);
+        }
+        catch (ApiException e) when (e.Code == 404)
+        {
+        }
+    }
+
+    private static JsonObject NewPod(JsonObject rs, JsonObject template)
+    {
+        var meta = template["metadata"]?.DeepClone() as JsonObject ?? [];
+        meta.Remove("name");
+        meta["generateName"] = Name(rs) + "-";
+        meta["ownerReferences"] = new JsonArray(ControllerRef("apps/v1", "ReplicaSet", rs));
+        var spec = template["spec"]?.DeepClone() as JsonObject ?? [];
+        return new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Pod", ["metadata"] = meta, ["spec"] = spec };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _ops.Changed -= OnChanged;
+        await _loop.DisposeAsync();
+    }
+}
