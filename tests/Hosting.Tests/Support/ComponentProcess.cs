@@ -82,7 +82,7 @@ internal sealed partial class ComponentProcess : IAsyncDisposable
 
         if (ServesOn().Match(line) is { Success: true } m)
         {
-            _url.TrySetResult(new Uri(m.Groups[1].Value));
+            _url.TrySetResult(new Uri(m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value));
         }
     }
 
@@ -170,7 +170,8 @@ internal sealed partial class ComponentProcess : IAsyncDisposable
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);
 
-    [GeneratedRegex(@"serves /metrics, /healthz and /readyz on (http://[^\s,;]+)")]
+    // The text line names the address; a JSON line carries it as the Urls property.
+    [GeneratedRegex(@"serves /metrics, /healthz and /readyz on (http://[^\s,;]+)|""Urls"":""(http://[^"",]+)")]
     private static partial Regex ServesOn();
 }
 
