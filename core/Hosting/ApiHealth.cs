@@ -14,17 +14,17 @@ internal sealed class ApiHealth(string identity, TimeSpan freshness, TimeProvide
     private DateTimeOffset? _lastAnswer;
     private string? _holder;
     private string? _problem;
-    private bool _forbidden;
+    private bool _refused;
     private bool _leading;
 
-    /// <summary>True while the latest answer was 403, so the host can log the change once rather than every retry.</summary>
-    public bool Forbidden
+    /// <summary>True while the latest answer was 401 or 403, so the host can log the change once rather than every retry.</summary>
+    public bool Refused
     {
         get
         {
             lock (_gate)
             {
-                return _forbidden;
+                return _refused;
             }
         }
     }
@@ -37,7 +37,7 @@ internal sealed class ApiHealth(string identity, TimeSpan freshness, TimeProvide
             _lastAnswer = time.GetUtcNow();
             _holder = holder;
             _problem = null;
-            _forbidden = false;
+            _refused = false;
         }
     }
 
@@ -48,17 +48,17 @@ internal sealed class ApiHealth(string identity, TimeSpan freshness, TimeProvide
         {
             _lastAnswer = time.GetUtcNow();
             _problem = problem;
-            _forbidden = false;
+            _refused = false;
         }
     }
 
-    /// <summary>The API answered 403: this identity's RBAC does not allow the lease request.</summary>
+    /// <summary>The API answered 401 or 403: this identity's credentials or RBAC do not allow the lease request.</summary>
     public void Denied(string problem)
     {
         lock (_gate)
         {
             _problem = problem;
-            _forbidden = true;
+            _refused = true;
         }
     }
 
@@ -68,7 +68,7 @@ internal sealed class ApiHealth(string identity, TimeSpan freshness, TimeProvide
         lock (_gate)
         {
             _problem = problem;
-            _forbidden = false;
+            _refused = false;
         }
     }
 
@@ -88,9 +88,9 @@ internal sealed class ApiHealth(string identity, TimeSpan freshness, TimeProvide
     {
         lock (_gate)
         {
-            if (_forbidden)
+            if (_refused)
             {
-                return new(false, $"the API server refuses the lease requests (403 Forbidden): {_problem}");
+                return new(false, $"the API server refuses the lease requests: {_problem}");
             }
 
             if (_lastAnswer is not { } last)

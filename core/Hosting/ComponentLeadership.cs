@@ -74,7 +74,8 @@ internal sealed class ComponentLeadership
                     _log.LogInformation("lease {Lease} is held by {Holder}; {Identity} stands by", Lease, string.IsNullOrEmpty(holder) ? "nobody" : holder, _context.Identity);
                 }
             };
-            elector.OnError += e => _log.LogDebug("lease {Lease}: {Problem}", Lease, e.Message);
+            // Every error the elector sees is also seen, and logged once, by the lease lock.
+            elector.OnError += e => _log.LogTrace("lease {Lease}: {Problem}", Lease, e.Message);
 
             try
             {
@@ -86,7 +87,8 @@ internal sealed class ComponentLeadership
             catch (Exception e)
             {
                 // The elector gives up on errors it does not expect (a refused connection while acquiring): contend again.
-                _log.LogWarning("lease {Lease}: leader election stopped on an error, contending again: {Problem}", Lease, e.Message);
+                // The lease lock has already logged the cause, at most once a minute.
+                _log.LogDebug("lease {Lease}: leader election stopped on an error, contending again: {Problem}", Lease, e.Message);
             }
 
             await WaitForComponentAsync().ConfigureAwait(false);

@@ -14,8 +14,8 @@ namespace Runai.Core.Hosting;
 /// </summary>
 internal sealed class ObservedLeaseLock : ILock
 {
-    // A forbidden replica retries every retry period; one warning a minute keeps the cause visible without flooding.
-    private static readonly TimeSpan ForbiddenLogInterval = TimeSpan.FromMinutes(1);
+    // A failing replica retries every retry period; one warning a minute keeps the cause visible without flooding.
+    private static readonly TimeSpan RepeatLogInterval = TimeSpan.FromMinutes(1);
 
     private readonly LeaseLock _inner;
     private readonly string _component;
@@ -25,6 +25,8 @@ internal sealed class ObservedLeaseLock : ILock
     private readonly ILogger _log;
     private readonly TimeProvider _time;
     private DateTimeOffset _lastForbiddenLog = DateTimeOffset.MinValue;
+    private DateTimeOffset? _unreachableSince;
+    private DateTimeOffset _lastUnreachableLog = DateTimeOffset.MinValue;
 
     public ObservedLeaseLock(IKubernetes client, string component, string ns, string identity, ApiHealth health, ILogger log, TimeProvider time)
     {
@@ -63,7 +65,15 @@ internal sealed class ObservedLeaseLock : ILock
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _health.Unreachable(e.Message);
-            _log.LogDebug("lease {Lease}: the API server could not be reached: {Problem}", Describe(), e.Message);
+            var now = _time.GetUtcNow();
+            _unreachableSince ??= now;
+            if (now - _lastUnreachableLog >= RepeatLogInterval)
+            {
+                _lastUnreachableLog = now;
+                _log.LogWarning("lease {Lease}: the API server cannot be reached (for {Seconds:0}s now); retrying: {Problem}",
+                    Describe(), (now - _unreachableSince.Value).TotalSeconds, e.Message);
+            }
+
             throw;
         }
     }
@@ -92,7 +102,14 @@ internal sealed class ObservedLeaseLock : ILock
 
     private void Answered(string? holder)
     {
-        if (_health.Forbidden)
+        if (_unreachableSince is { } since)
+        {
+            _log.LogInformation("lease {Lease}: the API server answers again after {Seconds:0}s", Describe(), (_time.GetUtcNow() - since).TotalSeconds);
+            _unreachableSince = null;
+            _lastUnreachableLog = DateTimeOffset.MinValue;
+        }
+
+        if (_health.Refused)
         {
             _log.LogInformation("lease {Lease}: the API server allows the lease requests again", Describe());
         }
@@ -104,19 +121,34 @@ internal sealed class ObservedLeaseLock : ILock
     {
         var status = e.Response?.StatusCode;
         var verb = VerbOf(e.Request?.Method);
-        if (status == HttpStatusCode.Forbidden)
+        if (status is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
         {
-            ControllerMetrics.ApiForbidden.WithLabels(_component, "leases", verb).Inc();
-            var firstTime = !_health.Forbidden;
-            _health.Denied($"{verb} leases/{_name} in {_namespace} as {Identity}");
+            var forbidden = status == HttpStatusCode.Forbidden;
+            if (forbidden)
+            {
+                ControllerMetrics.ApiForbidden.WithLabels(_component, "leases", verb).Inc();
+            }
+
+            var firstTime = !_health.Refused;
+            _health.Denied(forbidden
+                ? $"403 Forbidden to {verb} leases/{_name} in {_namespace} as {Identity} (RBAC: ClusterRole/ClusterRoleBinding {_component})"
+                : $"401 Unauthorized to {verb} leases/{_name}: the API server does not accept this replica's credentials");
             var now = _time.GetUtcNow();
-            if (firstTime || now - _lastForbiddenLog >= ForbiddenLogInterval)
+            if (firstTime || now - _lastForbiddenLog >= RepeatLogInterval)
             {
                 _lastForbiddenLog = now;
-                _log.LogWarning(
-                    "lease {Lease}: the API server answered 403 Forbidden to {Verb}: the ServiceAccount lacks RBAC for leases " +
-                    "(ClusterRole/ClusterRoleBinding {Component}); not leading, retrying. {Message}",
-                    Describe(), verb, _component, ShortBody(e));
+                if (forbidden)
+                {
+                    _log.LogWarning(
+                        "lease {Lease}: the API server answered 403 Forbidden to {Verb}: the ServiceAccount lacks RBAC for leases " +
+                        "(ClusterRole/ClusterRoleBinding {Component}); not leading, retrying. {Message}",
+                        Describe(), verb, _component, ShortBody(e));
+                }
+                else
+                {
+                    _log.LogWarning("lease {Lease}: the API server answered 401 Unauthorized to {Verb}: its credentials are not accepted; not leading, retrying",
+                        Describe(), verb);
+                }
             }
 
             return;

@@ -63,15 +63,15 @@ public sealed class ApiHealthTests
     {
         _health.Answered("me");
         _health.SetLeading(true);
-        _health.Denied("get leases/workload-controller in runai as me");
-        Assert.True(_health.Forbidden);
+        _health.Denied("403 Forbidden to get leases/workload-controller in runai as me");
+        Assert.True(_health.Refused);
         var r = _health.Check();
         Assert.False(r.Ready);
         Assert.Contains("403 Forbidden", r.Reason);
         Assert.Contains("get leases/workload-controller", r.Reason);
 
         _health.Answered("me");
-        Assert.False(_health.Forbidden);
+        Assert.False(_health.Refused);
         Assert.True(_health.Check().Ready);
     }
 

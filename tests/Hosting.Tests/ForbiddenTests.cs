@@ -29,7 +29,7 @@ public sealed class ForbiddenTests(SimFixture sim) : IClassFixture<SimFixture>
         // The leader cannot renew: it stops leading within its renew deadline and says why.
         await Eventually.HoldsAsync(async () => !await replica.LeadsAsync(Component) && await replica.SampleAsync(Forbidden) > 0,
             TimeSpan.FromSeconds(10), () => "the replica stops leading and counts 403s; output:\n" + replica.Output);
-        Assert.True(replica.OutputContains("answered 403 Forbidden to get: the ServiceAccount lacks RBAC for leases"), replica.Output);
+        Assert.True(replica.OutputContains("the ServiceAccount lacks RBAC for leases (ClusterRole/ClusterRoleBinding workload-controller)"), replica.Output);
         Assert.True(replica.OutputContains("rbac-a lost the lease runai/workload-controller"), replica.Output);
         var (status, body) = await replica.GetAsync("/readyz");
         Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, status);
