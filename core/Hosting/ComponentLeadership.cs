@@ -91,8 +91,12 @@ internal sealed class ComponentLeadership
                 _log.LogDebug("lease {Lease}: leader election stopped on an error, contending again: {Problem}", Lease, e.Message);
             }
 
+            var handOver = acquired && election.IsCancellationRequested;
+
+            // The elector can leave a renewal attempt running past its deadline; end it with this round.
+            await election.CancelAsync().ConfigureAwait(false);
             await WaitForComponentAsync().ConfigureAwait(false);
-            if (acquired && election.IsCancellationRequested)
+            if (handOver)
             {
                 // Stopping (or the component failed) while this replica still holds the lease: hand it over now.
                 await ReleaseAsync().ConfigureAwait(false);
