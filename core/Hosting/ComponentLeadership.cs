@@ -29,6 +29,7 @@ internal sealed class ComponentLeadership
     private Task? _running;
     private volatile Exception? _failure;
     private volatile bool _failed;
+    private string? _reportedHolder;
 
     public ComponentLeadership(IComponent component, ComponentContext context, ComponentHostOptions options, ApiHealth health, ILogger log, TimeProvider time)
     {
@@ -69,8 +70,10 @@ internal sealed class ComponentLeadership
             elector.OnStoppedLeading += () => StopComponent(released: election.IsCancellationRequested);
             elector.OnNewLeader += holder =>
             {
-                if (holder != _context.Identity)
+                // Each round has a new elector that reports the holder afresh; say it only when it changed.
+                if (holder != _context.Identity && holder != _reportedHolder)
                 {
+                    _reportedHolder = holder;
                     _log.LogInformation("lease {Lease} is held by {Holder}; {Identity} stands by", Lease, string.IsNullOrEmpty(holder) ? "nobody" : holder, _context.Identity);
                 }
             };
@@ -130,6 +133,7 @@ internal sealed class ComponentLeadership
         }
 
         _health.SetLeading(true);
+        _reportedHolder = _context.Identity;
         ControllerMetrics.Leader.WithLabels(Name).Set(1);
         ControllerMetrics.LeaderTransitions.WithLabels(Name, "acquired").Inc();
         _log.LogInformation("{Identity} became the leader of {Component} (lease {Lease})", _context.Identity, Name, Lease);
