@@ -1,0 +1,15 @@
+using Runai.Core;
+using Runai.Core.Hosting;
+using Runai.Hosting;
+
+// One executable for the control-plane components; --component picks which one this process runs.
+// Each is a LeadershipOnlyComponent until its own issue brings its logic.
+return await ComponentHost.RunAsync("runai-controllers", args, new Dictionary<string, Func<IComponent>>
+{
+    [RunaiComponents.WorkloadController] = () => new LeadershipOnlyComponent(RunaiComponents.WorkloadController),
+    [RunaiComponents.Scheduler] = () => new LeadershipOnlyComponent(RunaiComponents.Scheduler),
+    [RunaiComponents.Admission] = () => new LeadershipOnlyComponent(RunaiComponents.Admission),
+    [RunaiComponents.WorkloadOverseer] = () => new LeadershipOnlyComponent(RunaiComponents.WorkloadOverseer),
+    [RunaiComponents.StatusUpdater] = () => new LeadershipOnlyComponent(RunaiComponents.StatusUpdater),
+    [RunaiComponents.SharedObjectsController] = () => new LeadershipOnlyComponent(RunaiComponents.SharedObjectsController),
+});

@@ -1,0 +1,179 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using Runai.Core;
+using Runai.Core.Yaml;
+using Runai.Hosting.Tests.Support;
+
+namespace Runai.Hosting.Tests;
+
+/// <summary>deploy/: every component's objects are there, agree with each other, and a cluster accepts them.</summary>
+public sealed class DeployManifestTests(SimFixture sim) : IClassFixture<SimFixture>
+{
+    public static TheoryData<string> Components => new(RunaiComponents.Deployments);
+
+    private static IReadOnlyList<JsonObject> Objects(string component) => KubeYaml.ReadObjectsFromFile(Repo.ComponentManifest(component));
+
+    private static JsonObject One(IReadOnlyList<JsonObject> objects, string kind)
+    {
+        var matches = objects.Where(o => (string?)o["kind"] == kind).ToList();
+        Assert.True(matches.Count == 1, $"expected one {kind}, found {matches.Count}");
+        return matches[0];
+    }
+
+    private static string? Str(JsonNode? node, params object[] path)
+    {
+        foreach (var step in path)
+        {
+            node = step switch
+            {
+                string key => node?[key],
+                int index => node is JsonArray a && index < a.Count ? a[index] : null,
+                _ => null,
+            };
+        }
+
+        return node?.GetValue<object>()?.ToString();
+    }
+
+    [Fact]
+    public void TheNamespaceFileHoldsTheRunaiNamespace()
+    {
+        var ns = KubeYaml.ReadObject(File.ReadAllText(Path.Combine(Repo.DeployDirectory, "runai-namespace.yaml")));
+        Assert.Equal("Namespace", (string?)ns["kind"]);
+        Assert.Equal(RunaiComponents.Namespace, Str(ns, "metadata", "name"));
+    }
+
+    [Fact]
+    public void EveryFileUnderComponentsIsAKnownDeploymentComponent()
+    {
+        var files = Directory.GetFiles(Path.Combine(Repo.DeployDirectory, "components"), "*.yaml")
+            .Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal);
+        Assert.Equal(RunaiComponents.Deployments.Order(StringComparer.Ordinal), files);
+    }
+
+    [Theory]
+    [MemberData(nameof(Components))]
+    public void EachComponentHasItsSixObjectsNamedAfterIt(string component)
+    {
+        var objects = Objects(component);
+        Assert.Equal(
+            ["ClusterRole", "ClusterRoleBinding", "Deployment", "Service", "ServiceAccount", "ServiceMonitor"],
+            objects.Select(o => (string)o["kind"]!).Order(StringComparer.Ordinal));
+        foreach (var o in objects)
+        {
+            Assert.Equal(component, Str(o, "metadata", "name"));
+            Assert.Equal(component, Str(o, "metadata", "labels", RunaiComponents.AppLabel));
+            var kind = (string)o["kind"]!;
+            var expectedNamespace = kind is "ClusterRole" or "ClusterRoleBinding" ? null : RunaiComponents.Namespace;
+            Assert.Equal(expectedNamespace, Str(o, "metadata", "namespace"));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Components))]
+    public void TheBindingGivesTheRoleToTheComponentsServiceAccount(string component)
+    {
+        var binding = One(Objects(component), "ClusterRoleBinding");
+        Assert.Equal("ClusterRole", Str(binding, "roleRef", "kind"));
+        Assert.Equal(component, Str(binding, "roleRef", "name"));
+        var subject = Assert.Single(binding["subjects"]!.AsArray());
+        Assert.Equal("ServiceAccount", Str(subject, "kind"));
+        Assert.Equal(component, Str(subject, "name"));
+        Assert.Equal(RunaiComponents.Namespace, Str(subject, "namespace"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Components))]
+    public void TheRoleGrantsOnlyTheLeaseAndEventsTheHostNeedsToday(string component)
+    {
+        var rules = One(Objects(component), "ClusterRole")["rules"]!.AsArray().Select(r => r!.AsObject()).ToList();
+        var grants = rules.SelectMany(r =>
+            from resource in r["resources"]!.AsArray()
+            from verb in r["verbs"]!.AsArray()
+            select $"{resource}:{verb}:{string.Join(',', (r["resourceNames"] as JsonArray ?? []).Select(n => (string)n!))}")
+            .Order(StringComparer.Ordinal);
+        Assert.Equal(
+            ["events:create:", "events:patch:", "leases:create:", $"leases:get:{component}", $"leases:update:{component}"],
+            grants);
+    }
+
+    [Theory]
+    [MemberData(nameof(Components))]
+    public void TheDeploymentRunsTheComponentUnderItsAccountWithProbesOnTheMetricsPort(string component)
+    {
+        var deployment = One(Objects(component), "Deployment");
+        var spec = deployment["spec"]!;
+        Assert.Equal(component, Str(spec, "selector", "matchLabels", RunaiComponents.AppLabel));
+        Assert.Equal(component, Str(spec, "template", "metadata", "labels", RunaiComponents.AppLabel));
+        var pod = spec["template"]!["spec"]!;
+        Assert.Equal(component, Str(pod, "serviceAccountName"));
+        Assert.Equal("True", Str(pod, "securityContext", "runAsNonRoot"));
+
+        var container = Assert.Single(pod["containers"]!.AsArray())!;
+        var image = component == RunaiComponents.WorkloadExporter ? "runai/exporter:dev" : "runai/controllers:dev";
+        Assert.Equal(image, Str(container, "image"));
+        Assert.Equal(["--component", component, "--listen", ":8080", "--log-format", "json"],
+            container["args"]!.AsArray().Select(a => (string)a!));
+        var env = Assert.Single(container["env"]!.AsArray())!;
+        Assert.Equal("POD_NAME", Str(env, "name"));
+        Assert.Equal("metadata.name", Str(env, "valueFrom", "fieldRef", "fieldPath"));
+        var port = Assert.Single(container["ports"]!.AsArray())!;
+        Assert.Equal("metrics", Str(port, "name"));
+        Assert.Equal("8080", Str(port, "containerPort"));
+        Assert.Equal("/healthz", Str(container, "livenessProbe", "httpGet", "path"));
+        Assert.Equal("/readyz", Str(container, "readinessProbe", "httpGet", "path"));
+        Assert.Equal("metrics", Str(container, "readinessProbe", "httpGet", "port"));
+        Assert.NotNull(Str(container, "resources", "requests", "cpu"));
+        Assert.NotNull(Str(container, "resources", "limits", "memory"));
+        Assert.Equal("False", Str(container, "securityContext", "allowPrivilegeEscalation"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Components))]
+    public void TheServiceAndServiceMonitorReachThePodsMetricsPort(string component)
+    {
+        var objects = Objects(component);
+        var service = One(objects, "Service");
+        Assert.Equal(component, Str(service, "spec", "selector", RunaiComponents.AppLabel));
+        var port = Assert.Single(service["spec"]!["ports"]!.AsArray())!;
+        Assert.Equal("metrics", Str(port, "name"));
+        Assert.Equal("8080", Str(port, "port"));
+        Assert.Equal("metrics", Str(port, "targetPort"));
+
+        var monitor = One(objects, "ServiceMonitor");
+        Assert.Equal("monitoring.coreos.com/v1", Str(monitor, "apiVersion"));
+        Assert.Equal(component, Str(monitor, "spec", "selector", "matchLabels", RunaiComponents.AppLabel));
+        Assert.Equal(RunaiComponents.Namespace, Str(monitor, "spec", "namespaceSelector", "matchNames", 0));
+        Assert.Equal("metrics", Str(monitor, "spec", "endpoints", 0, "port"));
+        Assert.Equal("/metrics", Str(monitor, "spec", "endpoints", 0, "path"));
+    }
+
+    [Fact]
+    public async Task TheClusterAcceptsEveryObjectAndTheRolesAreHeldToTheirOwnLease()
+    {
+        var objects = KubeYaml.ReadObjectsFromFile(Path.Combine(Repo.DeployDirectory, "runai-namespace.yaml"))
+            .Concat(RunaiComponents.Deployments.SelectMany(Objects));
+        await sim.Cluster.ApplyAsync(objects);
+
+        foreach (var component in RunaiComponents.Deployments)
+        {
+            var deployment = await sim.Admin.AppsV1.ReadNamespacedDeploymentAsync(component, RunaiComponents.Namespace);
+            Assert.Equal(component, deployment.Spec.Template.Spec.ServiceAccountName);
+            var service = await sim.Admin.CoreV1.ReadNamespacedServiceAsync(component, RunaiComponents.Namespace);
+            Assert.Equal("metrics", service.Spec.Ports.Single().Name);
+        }
+
+        // Least privilege, as the API server enforces it: a component may read its own Lease (absent: 404), not another's.
+        using var controller = sim.Cluster.CreateClient(sim.Cluster.IssueServiceAccountToken(RunaiComponents.Namespace, RunaiComponents.WorkloadController));
+        var own = await Assert.ThrowsAsync<HttpOperationException>(() =>
+            controller.CoordinationV1.ReadNamespacedLeaseAsync(RunaiComponents.WorkloadController, RunaiComponents.Namespace));
+        Assert.Equal(HttpStatusCode.NotFound, own.Response.StatusCode);
+        var other = await Assert.ThrowsAsync<HttpOperationException>(() =>
+            controller.CoordinationV1.ReadNamespacedLeaseAsync(RunaiComponents.Scheduler, RunaiComponents.Namespace));
+        Assert.Equal(HttpStatusCode.Forbidden, other.Response.StatusCode);
+        var pods = await Assert.ThrowsAsync<HttpOperationException>(() => controller.CoreV1.ListNamespacedPodAsync(RunaiComponents.Namespace));
+        Assert.Equal(HttpStatusCode.Forbidden, pods.Response.StatusCode);
+    }
+}
