@@ -152,7 +152,7 @@ internal sealed class SimCluster : IAsyncDisposable
             _podLogs = apiOptions.PodLogDirectory!,
         };
         await cluster.BootstrapAsync(options, ct);
-        cluster.WriteKubeconfig();
+        await cluster.WriteKubeconfigAsync();
         if (options.ScenarioPath is not null)
         {
             var scenario = Scenario.Load(options.ScenarioPath);
@@ -343,32 +343,10 @@ internal sealed class SimCluster : IAsyncDisposable
         }
     }
 
-    private void WriteKubeconfig()
+    private async Task WriteKubeconfigAsync()
     {
-        var yaml = $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: runai-sim
-              cluster:
-                server: {ApiUrl.ToString().TrimEnd('/')}
-                certificate-authority-data: {Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(Certificates.CaPem))}
-            users:
-            - name: admin
-              user:
-                token: {AdminToken}
-            contexts:
-            - name: runai-sim
-              context:
-                cluster: runai-sim
-                user: admin
-                namespace: default
-            current-context: runai-sim
-            """;
-        File.WriteAllText(CaCertificatePath, Certificates.CaPem);
-        var tmp = KubeconfigPath + ".tmp";
-        File.WriteAllText(tmp, yaml + "\n");
-        File.Move(tmp, KubeconfigPath, overwrite: true);
+        await File.WriteAllTextAsync(CaCertificatePath, Certificates.CaPem);
+        await Kubeconfig.WriteAsync(KubeconfigPath, ApiUrl.ToString().TrimEnd('/'), Certificates.CaPem, "admin", AdminToken, "runai-sim", "default");
     }
 
     /// <summary>Prometheus HTTP service discovery (loopback callers only, no token): the ready process-backed pods' metrics ports.</summary>

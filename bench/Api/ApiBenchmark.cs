@@ -65,7 +65,7 @@ internal sealed class ApiBenchmark(ApiBenchScale scale, string simDll, TextWrite
         result["driverCpuSeconds"] = driverCpu;
         // Server CPU per request: steadier than wall-clock rates when the cores are shared with other work.
         result["serverCpuMsPerRequest"] = _serverCpuMs;
-        var machine = Machine();
+        var machine = BenchHost.Machine();
         machine["loadAverage"] = new JsonObject { ["start"] = loadAtStart, ["end"] = LoadAverage() };
         result["machine"] = machine;
         result["date"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
@@ -321,21 +321,6 @@ internal sealed class ApiBenchmark(ApiBenchScale scale, string simDll, TextWrite
         {
             throw new BenchmarkFailedException(failure);
         }
-    }
-
-    private static JsonObject Machine()
-    {
-        var memKb = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:", StringComparison.Ordinal))
-            ?.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
-        var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim();
-        return new JsonObject
-        {
-            ["cores"] = Environment.ProcessorCount,
-            ["memoryGiB"] = memKb is null ? null : Math.Round(long.Parse(memKb, CultureInfo.InvariantCulture) / 1024.0 / 1024.0, 1),
-            ["cpu"] = cpu,
-            ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
-            ["runtime"] = Environment.Version.ToString(),
-        };
     }
 
     private static double MiB(long bytes) => Math.Round(bytes / 1024.0 / 1024.0, 1);

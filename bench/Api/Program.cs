@@ -46,18 +46,7 @@ internal static class Program
             }
         }
 
-        using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-        // A dispatcher that stops us with SIGTERM must not leave the server process behind.
-        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx =>
-        {
-            ctx.Cancel = true;
-            stop.Cancel();
-        });
+        using var stop = BenchHost.Stop();
 
         try
         {
@@ -70,7 +59,7 @@ internal static class Program
             await Console.Error.WriteLineAsync($"runai-bench api: FAILED: {e.Message}");
             return 1;
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
         {
             await Console.Error.WriteLineAsync("runai-bench api: interrupted");
             return 130;

@@ -27,17 +27,7 @@ internal static class RuntimeBenchProgram
             }
         }
 
-        using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx =>
-        {
-            ctx.Cancel = true;
-            stop.Cancel();
-        });
+        using var stop = BenchHost.Stop();
 
         try
         {
@@ -50,7 +40,7 @@ internal static class RuntimeBenchProgram
             await Console.Error.WriteLineAsync($"runai-bench runtime: FAILED: {e.Message}");
             return 1;
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
         {
             await Console.Error.WriteLineAsync("runai-bench runtime: interrupted");
             return 130;

@@ -82,7 +82,7 @@ internal sealed class RuntimeBenchmark(int objects, bool quick, string simDll, T
         result["driverRssMiB"] = Math.Round(Environment.WorkingSet / 1024.0 / 1024.0, 1);
         result["watchRestarts"] = ControllerMetrics.WatchRestarts.WithLabels("bench", "configmaps", "error").Value
             + ControllerMetrics.WatchRestarts.WithLabels("bench", "configmaps", "expired").Value;
-        var machine = Machine();
+        var machine = BenchHost.Machine();
         machine["loadAverage"] = new JsonObject { ["start"] = loadAtStart, ["end"] = LoadAverage() };
         result["machine"] = machine;
         result["date"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
@@ -262,21 +262,6 @@ internal sealed class RuntimeBenchmark(int objects, bool quick, string simDll, T
         }
 
         public Task DeletedAsync(V1ConfigMap entity, CancellationToken ct) => Task.CompletedTask;
-    }
-
-    private static JsonObject Machine()
-    {
-        var memKb = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:", StringComparison.Ordinal))
-            ?.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
-        var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim();
-        return new JsonObject
-        {
-            ["cores"] = Environment.ProcessorCount,
-            ["memoryGiB"] = memKb is null ? null : Math.Round(long.Parse(memKb, CultureInfo.InvariantCulture) / 1024.0 / 1024.0, 1),
-            ["cpu"] = cpu,
-            ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
-            ["runtime"] = Environment.Version.ToString(),
-        };
     }
 
     private static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];

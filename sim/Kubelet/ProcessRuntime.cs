@@ -578,28 +578,7 @@ internal sealed class ProcessRuntime : IAsyncDisposable
         var request = await client.CoreV1.CreateNamespacedServiceAccountTokenAsync(
             new Authenticationv1TokenRequest { Spec = new V1TokenRequestSpec { Audiences = [], ExpirationSeconds = 3607 } }, account, run.Namespace, cancellationToken: ct);
         var token = request.Status?.Token ?? throw new InvalidOperationException($"no token issued for service account {run.Namespace}/{account}");
-        var yaml = $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: runai-sim
-              cluster:
-                server: {_options.ApiServer}
-                certificate-authority-data: {Convert.ToBase64String(Encoding.ASCII.GetBytes(_options.CaPem))}
-            users:
-            - name: {account}
-              user:
-                token: {token}
-            contexts:
-            - name: in-cluster
-              context:
-                cluster: runai-sim
-                user: {account}
-                namespace: {run.Namespace}
-            current-context: in-cluster
-            """;
-        await File.WriteAllTextAsync(path + ".tmp", yaml + "\n", ct);
-        File.Move(path + ".tmp", path, overwrite: true);
+        await Cluster.Kubeconfig.WriteAsync(path, _options.ApiServer, _options.CaPem, account, token, "in-cluster", run.Namespace, ct);
         return path;
     }
 
