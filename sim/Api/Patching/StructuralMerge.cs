@@ -246,7 +246,8 @@ internal sealed class StructuralMerge(PatchSchema schema, bool directives)
         if (value is not JsonArray retain || retain.Any(k => JsonTree.AsString(k) is null))
             throw ApiException.BadRequest($"$retainKeys at {Where(path)} must be a list of field names, got {value?.ToJsonString() ?? "null"}");
         var keep = retain.Select(k => JsonTree.AsString(k)!).ToHashSet(StringComparer.Ordinal);
-        var unlisted = patch.Select(p => p.Key).FirstOrDefault(k => !IsDirective(k) && !keep.Contains(k));
+        // A null deletes, so it needs no listing.
+        var unlisted = patch.Where(p => p.Value is not null).Select(p => p.Key).FirstOrDefault(k => !IsDirective(k) && !keep.Contains(k));
         if (unlisted is not null)
             throw ApiException.BadRequest($"$retainKeys at {Where(path)} does not list \"{unlisted}\", which the patch sets");
         foreach (var key in result.Select(p => p.Key).Where(k => !keep.Contains(k)).ToList())

@@ -118,6 +118,14 @@ public class StrategicMergePatchTests
         Json.Equal("""{"spec":{"strategy":{"type":"Recreate"}}}""", result);
     }
 
+    [Fact]
+    public void RetainKeysNeedNotListFieldsThePatchDeletes()
+    {
+        var deployment = Json.Obj("""{"spec":{"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxSurge":1}}}}""");
+        var result = StrategicMergePatch.Apply(deployment, Json.Node("""{"spec":{"strategy":{"$retainKeys":["type"],"type":"Recreate","rollingUpdate":null}}}"""), "apps", "Deployment");
+        Json.Equal("""{"spec":{"strategy":{"type":"Recreate"}}}""", result);
+    }
+
     // The order kube-apiserver gives (checked with kubectl patch --local): the patch's items in its order,
     // a live item the patch does not name staying ahead of a named one only if it was ahead of it in the live
     // list, so a new item lands before the unnamed live items.
