@@ -14,7 +14,8 @@ internal sealed class ManagedFieldsEntry
     public string? Subresource { get; init; }
     public required FieldSet Fields { get; set; }
 
-    public bool Is(string manager, string operation) => Manager == manager && Operation == operation && Subresource is null;
+    public bool Is(string manager, string operation, string? subresource = null) =>
+        Manager == manager && Operation == operation && Subresource == subresource;
 
     /// <summary>How conflict messages name the manager, as kube-apiserver does.</summary>
     public string Describe()

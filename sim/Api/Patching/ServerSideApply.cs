@@ -107,7 +107,9 @@ internal static class ServerSideApply
     /// </summary>
     /// <param name="oldObj">The object before the write; null for a create.</param>
     /// <param name="operation">"Update" for creates, updates and patches; "Apply" for an apply recorded this way.</param>
-    public static JsonArray RecordUpdate(JsonObject? oldObj, JsonObject newObj, string manager, string operation, DateTimeOffset now)
+    /// <param name="subresource">The subresource written through ("status", "scale"), recorded in the entry as
+    /// kube-apiserver does; null for the main resource.</param>
+    public static JsonArray RecordUpdate(JsonObject? oldObj, JsonObject newObj, string manager, string operation, DateTimeOffset now, string? subresource = null)
     {
         if (string.IsNullOrWhiteSpace(manager))
             throw ApiException.BadRequest("a field manager name is required");
@@ -124,14 +126,14 @@ internal static class ServerSideApply
         var newSet = FieldSet.Of(newObj, schema, withFreeFormMaps: true);
         var changed = newSet.Where(p => !oldSet.Contains(p) || Differs(oldObj!, newObj, p, schema));
 
-        var mine = entries.FirstOrDefault(e => e.Is(manager, operation));
+        var mine = entries.FirstOrDefault(e => e.Is(manager, operation, subresource));
         foreach (var other in entries.Where(e => e != mine))
             other.Fields = other.Fields.Except(changed);
         if (!changed.IsEmpty)
         {
             if (mine is null)
             {
-                mine = new ManagedFieldsEntry { Manager = manager, Operation = operation, ApiVersion = apiVersion, Fields = new FieldSet() };
+                mine = new ManagedFieldsEntry { Manager = manager, Operation = operation, ApiVersion = apiVersion, Subresource = subresource, Fields = new FieldSet() };
                 entries.Add(mine);
             }
             mine.Fields = mine.Fields.Union(changed);

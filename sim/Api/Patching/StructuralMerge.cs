@@ -55,7 +55,7 @@ internal sealed class StructuralMerge(PatchSchema schema, bool directives)
                 continue;
             }
             result.TryGetPropertyValue(key, out var current);
-            var merged = MergeValue(current, patchValue, path.Field(key));
+            var merged = MergeValue(current, patchValue, path.Field(key), directives ? ElementOrder(patch, key, path) : null);
             if (merged.Deleted)
                 result.Remove(key);
             else
@@ -65,14 +65,14 @@ internal sealed class StructuralMerge(PatchSchema schema, bool directives)
         if (directives)
         {
             ApplyRetainKeys(result, patch, path);
-            ApplySetElementOrder(result, patch, path);
+            ReorderUnpatchedLists(result, patch, path);
         }
         return result;
     }
 
     private readonly record struct Merged(JsonNode? Value, bool Deleted);
 
-    private Merged MergeValue(JsonNode? current, JsonNode patchValue, FieldPath path)
+    private Merged MergeValue(JsonNode? current, JsonNode patchValue, FieldPath path, JsonArray? order)
     {
         switch (patchValue)
         {
@@ -80,15 +80,18 @@ internal sealed class StructuralMerge(PatchSchema schema, bool directives)
                 return new Merged(patchObject.DeepClone(), false);
             case JsonObject patchObject:
                 var merged = MergeObject(current as JsonObject, patchObject, path);
+                // As kube-apiserver does: "$patch: delete" empties a map that exists and adds none that does not.
+                if (merged is null && current is JsonObject)
+                    return new Merged(new JsonObject(), false);
                 return new Merged(merged, merged is null);
             case JsonArray patchArray:
-                return new Merged(MergeList(current as JsonArray, patchArray, path), false);
+                return new Merged(MergeList(current as JsonArray, patchArray, path, order), false);
             default:
                 return new Merged(patchValue.DeepClone(), false);
         }
     }
 
-    private JsonArray MergeList(JsonArray? current, JsonArray patch, FieldPath path)
+    private JsonArray MergeList(JsonArray? current, JsonArray patch, FieldPath path, JsonArray? order)
     {
         if (directives && patch.Any(item => item is JsonObject o && o.TryGetPropertyValue(PatchDirective, out var d) && DirectiveValue(d, path) == "replace"))
         {
@@ -98,48 +101,58 @@ internal sealed class StructuralMerge(PatchSchema schema, bool directives)
         }
 
         var strategy = schema.ListAt(path);
-        return strategy.Type switch
+        var merged = strategy.Type switch
         {
-            ListType.Map => MergeByKey(current, patch, strategy.MergeKey!, path),
-            ListType.Set => MergeSet(current, patch, path),
-            _ => new JsonArray([.. patch.Select((item, i) => Fresh(item, path.Append(PathElement.Index(i))))]),
+            ListType.Map => MergeByKey(current, patch, strategy.MergeKey!, path, order),
+            ListType.Set => MergeSet(current, patch, path, order),
+            _ => [.. patch.Select((item, i) => Fresh(item, path.Append(PathElement.Index(i))))],
         };
+        return new JsonArray([.. merged]);
     }
 
-    private JsonArray MergeByKey(JsonArray? current, JsonArray patch, string mergeKey, FieldPath path)
+    private List<JsonNode?> MergeByKey(JsonArray? current, JsonArray patch, string mergeKey, FieldPath path, JsonArray? order)
     {
-        var items = current?.Select(item => item?.DeepClone()).ToList() ?? [];
+        JsonNode? KeyOf(JsonNode? item) => item is JsonObject o ? o[mergeKey] : null;
+
+        var patchObjects = new List<JsonObject>();
         foreach (var patchItem in patch)
         {
             if (patchItem is not JsonObject patchObject)
                 throw ApiException.BadRequest($"{Where(path)} is merged by key \"{mergeKey}\", so its items must be objects, got {JsonTree.Describe(patchItem)}");
-            if (!patchObject.TryGetPropertyValue(mergeKey, out var keyValue) || keyValue is null)
+            if (KeyOf(patchObject) is null)
                 throw ApiException.BadRequest($"map: {patchObject.ToJsonString()} does not contain declared merge key: {mergeKey} (at {Where(path)})");
-
-            var key = new JsonObject { [mergeKey] = keyValue.DeepClone() };
-            var at = items.FindIndex(item => item is JsonObject obj && JsonTree.MatchesKey(obj, key));
-            var itemPath = path.Append(PathElement.Key(key));
-            var merged = MergeObject(at >= 0 ? items[at] as JsonObject : null, patchObject, itemPath);
-            if (merged is null)
-            {
-                if (at >= 0)
-                    items.RemoveAt(at);
-            }
-            else if (at >= 0)
-            {
-                items[at] = merged;
-            }
-            else
-            {
-                items.Add(merged);
-            }
+            patchObjects.Add(patchObject);
         }
-        return new JsonArray([.. items]);
+
+        var items = current?.Select(item => item?.DeepClone()).ToList() ?? [];
+        // Deletions first, as kube-apiserver does; what remains is the order the live list gives.
+        var deletes = patchObjects.Where(p => directives && JsonTree.AsString(p[PatchDirective]) == "delete").ToList();
+        items.RemoveAll(item => deletes.Any(d => JsonTree.ValueEquals(KeyOf(item), KeyOf(d))));
+        var serverOrder = items.Select(KeyOf).ToList();
+
+        var patchKeys = new List<JsonNode?>();
+        foreach (var patchObject in patchObjects.Except(deletes))
+        {
+            var key = new JsonObject { [mergeKey] = KeyOf(patchObject)!.DeepClone() };
+            var at = items.FindIndex(item => JsonTree.ValueEquals(KeyOf(item), key[mergeKey]));
+            var merged = MergeObject(at >= 0 ? items[at] as JsonObject : null, patchObject, path.Append(PathElement.Key(key)));
+            if (merged is null)
+                continue;
+            if (at >= 0)
+                items[at] = merged;
+            else
+                items.Add(merged);
+            patchKeys.Add(key[mergeKey]);
+        }
+
+        items = Normalize(items, KeyOf, patchKeys, serverOrder);
+        return order is null ? items : Normalize(items, KeyOf, order.Select(KeyOf).ToList(), serverOrder);
     }
 
-    private JsonArray MergeSet(JsonArray? current, JsonArray patch, FieldPath path)
+    private List<JsonNode?> MergeSet(JsonArray? current, JsonArray patch, FieldPath path, JsonArray? order)
     {
         var items = current?.Select(item => item?.DeepClone()).ToList() ?? [];
+        var serverOrder = items.ToList();
         foreach (var patchItem in patch)
         {
             if (patchItem is JsonObject or JsonArray)
@@ -147,11 +160,47 @@ internal sealed class StructuralMerge(PatchSchema schema, bool directives)
             if (!items.Any(item => JsonTree.ValueEquals(item, patchItem)))
                 items.Add(patchItem?.DeepClone());
         }
-        return new JsonArray([.. items]);
+        items = Normalize(items, v => v, [.. patch], serverOrder);
+        return order is null ? items : Normalize(items, v => v, [.. order], serverOrder);
     }
 
-    // A patch value placed where nothing is merged into it: copied, minus directives (and minus nulls inside
-    // objects, which delete nothing there). JSON merge patch copies arrays verbatim, as RFC 7386 says.
+    // kube-apiserver's list order after a merge: the items the patch (or its $setElementOrder) names, in
+    // that order, interleaved with the others in their live order; one of the others goes first only when it
+    // came before the named item in the live list. A new item therefore lands before the remaining others.
+    private static List<JsonNode?> Normalize(List<JsonNode?> items, Func<JsonNode?, JsonNode?> identity, List<JsonNode?> named, List<JsonNode?> serverOrder)
+    {
+        int IndexIn(List<JsonNode?> list, JsonNode? item) => list.FindIndex(x => JsonTree.ValueEquals(x, identity(item)));
+        var patched = items.Where(i => IndexIn(named, i) >= 0).OrderBy(i => IndexIn(named, i)).ToList();
+        var others = items.Where(i => IndexIn(named, i) < 0).ToList();
+
+        var result = new List<JsonNode?>(items.Count);
+        int a = 0, b = 0;
+        while (a < others.Count || b < patched.Count)
+        {
+            if (b >= patched.Count)
+            {
+                result.Add(others[a++]);
+                continue;
+            }
+            if (a >= others.Count)
+            {
+                result.Add(patched[b++]);
+                continue;
+            }
+            var (left, right) = (IndexIn(serverOrder, others[a]), IndexIn(serverOrder, patched[b]));
+            result.Add(left >= 0 && right >= 0 && left < right ? others[a++] : patched[b++]);
+        }
+        return result;
+    }
+
+    // The $setElementOrder list for a field, if the patch carries one.
+    private static JsonArray? ElementOrder(JsonObject patch, string field, FieldPath path) =>
+        patch.TryGetPropertyValue(SetElementOrderPrefix + field, out var order)
+            ? order as JsonArray ?? throw ApiException.BadRequest($"{SetElementOrderPrefix}{field} at {Where(path)} must be a list, got {JsonTree.Describe(order)}")
+            : null;
+
+    // A fresh patch value placed where nothing is merged into it: copied, minus directives (and minus nulls
+    // inside objects, which a typed server would drop). JSON merge patch copies arrays verbatim (RFC 7386).
     private JsonNode? Fresh(JsonNode? node, FieldPath path) => node switch
     {
         JsonObject obj when directives => MergeObject(null, obj, path),
@@ -172,6 +221,24 @@ internal sealed class StructuralMerge(PatchSchema schema, bool directives)
         }
     }
 
+    // $setElementOrder for a list the patch does not otherwise touch: reorder the live list.
+    private void ReorderUnpatchedLists(JsonObject result, JsonObject patch, FieldPath path)
+    {
+        foreach (var key in patch.Select(p => p.Key).Where(k => k.StartsWith(SetElementOrderPrefix, StringComparison.Ordinal)).ToList())
+        {
+            var field = key[SetElementOrderPrefix.Length..];
+            var order = ElementOrder(patch, field, path)!;
+            if (patch.ContainsKey(field) || result[field] is not JsonArray list)
+                continue;
+            var strategy = schema.ListAt(path.Field(field));
+            Func<JsonNode?, JsonNode?> identity = strategy.Type == ListType.Map
+                ? item => item is JsonObject o ? o[strategy.MergeKey!] : null
+                : item => item;
+            var items = list.Select(item => item?.DeepClone()).ToList();
+            result[field] = new JsonArray([.. Normalize(items, identity, order.Select(identity).ToList(), items.ToList())]);
+        }
+    }
+
     private static void ApplyRetainKeys(JsonObject result, JsonObject patch, FieldPath path)
     {
         if (!patch.TryGetPropertyValue(RetainKeysDirective, out var value))
@@ -179,35 +246,12 @@ internal sealed class StructuralMerge(PatchSchema schema, bool directives)
         if (value is not JsonArray retain || retain.Any(k => JsonTree.AsString(k) is null))
             throw ApiException.BadRequest($"$retainKeys at {Where(path)} must be a list of field names, got {value?.ToJsonString() ?? "null"}");
         var keep = retain.Select(k => JsonTree.AsString(k)!).ToHashSet(StringComparer.Ordinal);
-        var unlisted = patch.Select(p => p.Key).FirstOrDefault(k => !IsDirective(k) && !keep.Contains(k));
+        // A null deletes, so it needs no listing.
+        var unlisted = patch.Where(p => p.Value is not null).Select(p => p.Key).FirstOrDefault(k => !IsDirective(k) && !keep.Contains(k));
         if (unlisted is not null)
             throw ApiException.BadRequest($"$retainKeys at {Where(path)} does not list \"{unlisted}\", which the patch sets");
         foreach (var key in result.Select(p => p.Key).Where(k => !keep.Contains(k)).ToList())
             result.Remove(key);
-    }
-
-    // Simplification: items the order names come first, in its order; the others follow in their present order.
-    private static void ApplySetElementOrder(JsonObject result, JsonObject patch, FieldPath path)
-    {
-        foreach (var (key, value) in patch)
-        {
-            if (!key.StartsWith(SetElementOrderPrefix, StringComparison.Ordinal))
-                continue;
-            if (value is not JsonArray order)
-                throw ApiException.BadRequest($"{key} at {Where(path)} must be a list, got {JsonTree.Describe(value)}");
-            var field = key[SetElementOrderPrefix.Length..];
-            if (result[field] is not JsonArray list)
-                continue;
-            int Rank(JsonNode? item)
-            {
-                var rank = JsonTree.IndexOf(order, o => o is JsonObject keyFields && item is JsonObject obj && keyFields.Count > 0
-                    ? JsonTree.MatchesKey(obj, keyFields)
-                    : JsonTree.ValueEquals(o, item));
-                return rank < 0 ? int.MaxValue : rank;
-            }
-            var sorted = list.Select(item => item?.DeepClone()).OrderBy(Rank).ToList(); // OrderBy is stable
-            result[field] = new JsonArray([.. sorted]);
-        }
     }
 
     private static bool IsDirective(string key) =>

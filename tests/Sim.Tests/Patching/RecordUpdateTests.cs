@@ -92,6 +92,20 @@ public class RecordUpdateTests
     }
 
     [Fact]
+    public void StatusWritesAreRecordedWithTheirSubresource()
+    {
+        var live = WithManagedFields(Json.Obj(Pod), ServerSideApply.RecordUpdate(null, Json.Obj(Pod), "creator", "Update", T0));
+        var running = live.DeepClone().AsObject();
+        running["status"] = JsonNode.Parse("""{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}""");
+
+        var managedFields = ServerSideApply.RecordUpdate(live, running, "kubelet", "Update", T1, subresource: "status");
+
+        var kubelet = managedFields.Single(e => (string?)e!["manager"] == "kubelet")!;
+        Assert.Equal("status", (string?)kubelet["subresource"]);
+        Json.SameText("""{"f:status":{"f:conditions":{"k:{\"type\":\"Ready\"}":{".":{},"f:status":{},"f:type":{}}},"f:phase":{}}}""", kubelet["fieldsV1"]);
+    }
+
+    [Fact]
     public void MalformedManagedFieldsAreABadRequest()
     {
         var obj = Json.Obj("""{"apiVersion":"v1","kind":"Pod","metadata":{"managedFields":[{"manager":"m","operation":"Update","fieldsV1":{"x:bad":{}}}]}}""");

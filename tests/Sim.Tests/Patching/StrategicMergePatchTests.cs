@@ -50,11 +50,12 @@ public class StrategicMergePatchTests
         Json.Equal(Pod, PatchPod("""{"spec":{"containers":[{"name":"ghost","$patch":"delete"}]}}"""));
 
     [Fact]
-    public void PatchDeleteOnAMapRemovesTheField()
-    {
-        var pod = PatchPod("""{"metadata":{"labels":{"$patch":"delete"}}}""");
-        Assert.False(pod["metadata"]!.AsObject().ContainsKey("labels"));
-    }
+    public void PatchDeleteOnAMapEmptiesIt() =>
+        Json.Equal("{}", PatchPod("""{"metadata":{"labels":{"$patch":"delete"}}}""")["metadata"]!["labels"]);
+
+    [Fact]
+    public void PatchDeleteOnAnAbsentMapAddsNothing() =>
+        Assert.False(PatchPod("""{"spec":{"nodeSelector":{"$patch":"delete"}}}""")["spec"]!.AsObject().ContainsKey("nodeSelector"));
 
     [Fact]
     public void PatchReplaceOnAMapReplacesItWhole() =>
@@ -71,7 +72,7 @@ public class StrategicMergePatchTests
     public void FinalizersMergeAsASet()
     {
         var pod = PatchPod("""{"metadata":{"finalizers":["b.run.ai/also","a.run.ai/keep"]}}""");
-        Json.Equal("""["a.run.ai/keep","b.run.ai/also"]""", pod["metadata"]!["finalizers"]);
+        Json.Equal("""["b.run.ai/also","a.run.ai/keep"]""", pod["metadata"]!["finalizers"]);
     }
 
     [Fact]
@@ -92,12 +93,12 @@ public class StrategicMergePatchTests
             """);
         var main = pod["spec"]!["containers"]![0]!;
         Json.Equal("""[{"containerPort":80,"name":"web"},{"containerPort":9090,"name":"metrics"}]""", main["ports"]);
-        Json.Equal("""[{"name":"data","mountPath":"/data"},{"mountPath":"/cache","name":"cache"}]""", main["volumeMounts"]);
+        Json.Equal("""[{"mountPath":"/cache","name":"cache"},{"name":"data","mountPath":"/data"}]""", main["volumeMounts"]);
     }
 
     [Fact]
     public void VolumesMergeByName() =>
-        Json.Equal("""[{"name":"data","emptyDir":{}},{"name":"shm","emptyDir":{"medium":"Memory"}}]""",
+        Json.Equal("""[{"name":"shm","emptyDir":{"medium":"Memory"}},{"name":"data","emptyDir":{}}]""",
             PatchPod("""{"spec":{"volumes":[{"name":"shm","emptyDir":{"medium":"Memory"}}]}}""")["spec"]!["volumes"]);
 
     [Fact]
@@ -118,6 +119,32 @@ public class StrategicMergePatchTests
     }
 
     [Fact]
+    public void RetainKeysNeedNotListFieldsThePatchDeletes()
+    {
+        var deployment = Json.Obj("""{"spec":{"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxSurge":1}}}}""");
+        var result = StrategicMergePatch.Apply(deployment, Json.Node("""{"spec":{"strategy":{"$retainKeys":["type"],"type":"Recreate","rollingUpdate":null}}}"""), "apps", "Deployment");
+        Json.Equal("""{"spec":{"strategy":{"type":"Recreate"}}}""", result);
+    }
+
+    // The order kube-apiserver gives (checked with kubectl patch --local): the patch's items in its order,
+    // a live item the patch does not name staying ahead of a named one only if it was ahead of it in the live
+    // list, so a new item lands before the unnamed live items.
+    [Fact]
+    public void MergedListsFollowKubeApiserversOrder()
+    {
+        var pod = PatchPod("""{"spec":{"containers":[{"name":"z","image":"z"},{"name":"sidecar","image":"s2"},{"name":"a","image":"a"}]}}""");
+        Assert.Equal(["z", "main", "sidecar", "a"], pod["spec"]!["containers"]!.AsArray().Select(c => (string)c!["name"]!));
+    }
+
+    [Fact]
+    public void SetElementOrderAloneReordersTheLiveList()
+    {
+        var pod = PatchPod("""{"spec":{"$setElementOrder/containers":[{"name":"sidecar"},{"name":"main"}]}}""");
+        Assert.Equal(["sidecar", "main"], pod["spec"]!["containers"]!.AsArray().Select(c => (string)c!["name"]!));
+        Assert.DoesNotContain("$", pod.ToJsonString());
+    }
+
+    [Fact]
     public void SetElementOrderReordersTheListAndIsNotStored()
     {
         var pod = PatchPod("""
@@ -132,7 +159,7 @@ public class StrategicMergePatchTests
     public void DirectivesInsideNewItemsAreNotStored()
     {
         var pod = PatchPod("""{"spec":{"containers":[{"name":"new","image":"x","resources":{"$patch":"replace","limits":{"nvidia.com/gpu":"1"}}}]}}""");
-        Json.Equal("""{"name":"new","image":"x","resources":{"limits":{"nvidia.com/gpu":"1"}}}""", pod["spec"]!["containers"]![2]);
+        Json.Equal("""{"name":"new","image":"x","resources":{"limits":{"nvidia.com/gpu":"1"}}}""", pod["spec"]!["containers"]![0]);
     }
 
     [Fact]
@@ -151,7 +178,7 @@ public class StrategicMergePatchTests
     {
         var cronJob = Json.Obj("""{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"name":"a","image":"a:1","env":[{"name":"X","value":"1"}]}]}}}}}}""");
         var result = StrategicMergePatch.Apply(cronJob, Json.Node("""{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"name":"a","env":[{"name":"Y","value":"2"}]}]}}}}}}"""), "batch", "CronJob");
-        Json.Equal("""[{"name":"X","value":"1"},{"name":"Y","value":"2"}]""", result["spec"]!["jobTemplate"]!["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]);
+        Json.Equal("""[{"name":"Y","value":"2"},{"name":"X","value":"1"}]""", result["spec"]!["jobTemplate"]!["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]);
     }
 
     [Fact]
@@ -172,7 +199,7 @@ public class StrategicMergePatchTests
         var result = StrategicMergePatch.Apply(node, Json.Node("""
             {"metadata":{"ownerReferences":[{"uid":"u2","name":"b"}]},"status":{"conditions":[{"type":"Ready","status":"True"}]}}
             """), "", "Node");
-        Json.Equal("""[{"uid":"u1","name":"a"},{"uid":"u2","name":"b"}]""", result["metadata"]!["ownerReferences"]);
+        Json.Equal("""[{"uid":"u2","name":"b"},{"uid":"u1","name":"a"}]""", result["metadata"]!["ownerReferences"]);
         Json.Equal("""[{"type":"Ready","status":"True"},{"type":"DiskPressure","status":"False"}]""", result["status"]!["conditions"]);
     }
 
