@@ -231,7 +231,7 @@ internal sealed class ApiOperations(
 
         if (operation == "Update")
         {
-            RecordManager(old, prepared, opts, "Update");
+            RecordManager(old, prepared, opts, "Update", subresource.Length > 0 ? subresource : null);
         }
 
         // A terminating object whose last finalizer went away is deleted now.
@@ -436,14 +436,14 @@ internal sealed class ApiOperations(
         return mutated;
     }
 
-    private void RecordManager(JsonObject? old, JsonObject next, WriteOptions opts, string operation)
+    private void RecordManager(JsonObject? old, JsonObject next, WriteOptions opts, string operation, string? subresource = null)
     {
         if (opts.FieldManager.Length == 0)
         {
             return;
         }
 
-        Metadata(next)["managedFields"] = ServerSideApply.RecordUpdate(old, next, opts.FieldManager, operation, time.GetUtcNow());
+        Metadata(next)["managedFields"] = ServerSideApply.RecordUpdate(old, next, opts.FieldManager, operation, time.GetUtcNow(), subresource);
     }
 
     /// <summary>For /status only status is taken from the request; for the main resource, status is kept as stored when the kind has a status subresource.</summary>
