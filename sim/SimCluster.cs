@@ -185,6 +185,9 @@ internal sealed class SimCluster : IAsyncDisposable
         SslCaCerts = [Certificates.Ca],
     });
 
+    private Kubernetes ClientAs(string user, params string[] groups) =>
+        CreateClient(Authn.IssueToken(new UserInfo(user, [.. groups, "system:masters", "system:authenticated"])));
+
     /// <summary>A token for a service account (it need not exist yet), as the TokenRequest API would issue.</summary>
     public string IssueServiceAccountToken(string ns, string name) => Authn.IssueServiceAccountToken(ns, name);
 
@@ -308,7 +311,6 @@ internal sealed class SimCluster : IAsyncDisposable
         _workloadControllers.Add(new ReplicaSetController(Operations, loggers.CreateLogger<ReplicaSetController>()));
         _workloadControllers.Add(new EndpointsController(Operations, loggers.CreateLogger<EndpointsController>()));
         _forwarder = new ServiceForwarder(Operations, loggers.CreateLogger<ServiceForwarder>());
-        var client = CreateClient();
         Processes = new ProcessRuntime(new ProcessRuntimeOptions
         {
             Images = _images,
@@ -318,9 +320,12 @@ internal sealed class SimCluster : IAsyncDisposable
             StateDirectory = Path.Combine(RunDirectory, "pods"),
             PodResourcesSocket = node => PodResourcesServer.SocketPath(SocketDirectory, node),
         }, loggers.CreateLogger<ProcessRuntime>());
-        var fleet = new KubeletFleet(client, nodes, SocketDirectory, loggers, processes: Processes);
-        var scheduler = new DefaultScheduler(client, loggers);
-        var mpi = new MpiOperator(client, loggers);
+        // Each stand-in calls the API under its own name, as on a real cluster, so the per-identity audit tells
+        // them apart from the admin and from the components. They hold system:masters rather than the bootstrap
+        // roles a real cluster grants them: their permissions are not what the simulation is about.
+        var fleet = new KubeletFleet(ClientAs("system:node:simulated-kubelet", "system:nodes"), nodes, SocketDirectory, loggers, processes: Processes);
+        var scheduler = new DefaultScheduler(ClientAs("system:kube-scheduler"), loggers);
+        var mpi = new MpiOperator(ClientAs("system:serviceaccount:mpi-operator:mpi-operator", "system:serviceaccounts"), loggers);
         foreach (var run in new Func<CancellationToken, Task>[] { fleet.RunAsync, scheduler.RunAsync, mpi.RunAsync })
         {
             _background.Add(Task.Run(() => run(_stop.Token), CancellationToken.None));

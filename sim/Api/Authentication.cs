@@ -34,6 +34,14 @@ internal sealed class Authentication
         return token;
     }
 
+    /// <summary>A token for an identity of the cluster's own (a kubelet, the scheduler, an operator stand-in).</summary>
+    public string IssueToken(UserInfo user)
+    {
+        var token = NewToken();
+        _tokens[token] = user;
+        return token;
+    }
+
     public void RevokeServiceAccount(string ns, string name)
     {
         var user = ServiceAccount(ns, name).Name;
