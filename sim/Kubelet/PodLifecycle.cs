@@ -152,18 +152,9 @@ internal static class PodLifecycle
         status.PodIP = placement.PodIP;
         status.PodIPs = [new V1PodIP { Ip = placement.PodIP }];
         status.Conditions = Conditions(pod, now, containersReady: true, readyToStart: true, notReadyReason: null);
-        status.ContainerStatuses = Containers(pod).Select(c => new V1ContainerStatus
-        {
-            Name = c.Name,
-            Image = c.Image,
-            ImageID = ImageId(c.Image),
-            ContainerID = ContainerId(pod, c.Name, restartCount),
-            Ready = true,
-            Started = true,
-            RestartCount = restartCount,
-            State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = startedAt.UtcDateTime } },
-            LastState = lastState ?? new V1ContainerState(),
-        }).ToList();
+        status.ContainerStatuses = Containers(pod).Select(c => ContainerStatus(pod, c, restartCount, running: true,
+            new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = startedAt.UtcDateTime } },
+            lastState)).ToList();
         var exit = ExitOf(behaviour, startedAt);
         return new PodStep(status, exit?.At, false, restartCount == 0 ? "Running" : "Restarted");
     }
@@ -196,16 +187,8 @@ internal static class PodLifecycle
             var delay = CrashLoopDelay(restartCount);
             var status = Carry(pod, placement, "Running");
             status.Conditions = Conditions(pod, now, containersReady: false, readyToStart: true, notReadyReason: "ContainersNotReady");
-            status.ContainerStatuses = Containers(pod).Select(c => new V1ContainerStatus
-            {
-                Name = c.Name,
-                Image = c.Image,
-                ImageID = ImageId(c.Image),
-                ContainerID = ContainerId(pod, c.Name, restartCount),
-                Ready = false,
-                Started = false,
-                RestartCount = restartCount,
-                State = new V1ContainerState
+            status.ContainerStatuses = Containers(pod).Select(c => ContainerStatus(pod, c, restartCount, running: false,
+                new V1ContainerState
                 {
                     Waiting = new V1ContainerStateWaiting
                     {
@@ -213,30 +196,35 @@ internal static class PodLifecycle
                         Message = $"back-off {(int)delay.TotalSeconds}s restarting failed container={c.Name} pod={pod.Metadata?.Name}_{pod.Metadata?.NamespaceProperty}({pod.Metadata?.Uid})",
                     },
                 },
-                LastState = Terminated(c.Name),
-            }).ToList();
+                Terminated(c.Name))).ToList();
             return new PodStep(status, finishedAt + delay, false, CrashLoopBackOff);
         }
 
         var phase = exit.ExitCode == 0 ? "Succeeded" : "Failed";
         var final = Carry(pod, placement, phase);
         final.Conditions = Conditions(pod, now, containersReady: false, readyToStart: false, notReadyReason: "PodCompleted");
-        final.ContainerStatuses = Containers(pod).Select(c => new V1ContainerStatus
-        {
-            Name = c.Name,
-            Image = c.Image,
-            ImageID = ImageId(c.Image),
-            ContainerID = ContainerId(pod, c.Name, restartCount),
-            Ready = false,
-            Started = false,
-            RestartCount = restartCount,
-            State = Terminated(c.Name),
-            LastState = pod.Status?.ContainerStatuses?.FirstOrDefault(s => s.Name == c.Name)?.LastState ?? new V1ContainerState(),
-        }).ToList();
+        final.ContainerStatuses = Containers(pod).Select(c => ContainerStatus(pod, c, restartCount, running: false,
+            Terminated(c.Name),
+            pod.Status?.ContainerStatuses?.FirstOrDefault(s => s.Name == c.Name)?.LastState)).ToList();
         return new PodStep(final, null, false, phase);
     }
 
     /// <summary>A pod being deleted: its containers get SIGTERM and end with 143 (a process that does not trap it).</summary>
+    /// <summary>A started container's status: running (and ready) or stopped, in the given state.</summary>
+    private static V1ContainerStatus ContainerStatus(V1Pod pod, V1Container c, int restartCount, bool running,
+        V1ContainerState state, V1ContainerState? lastState) => new()
+    {
+        Name = c.Name,
+        Image = c.Image,
+        ImageID = ImageId(c.Image),
+        ContainerID = ContainerId(pod, c.Name, restartCount),
+        Ready = running,
+        Started = running,
+        RestartCount = restartCount,
+        State = state,
+        LastState = lastState ?? new V1ContainerState(),
+    };
+
     private static V1PodStatus Killed(V1Pod pod, PodPlacement placement, DateTimeOffset now)
     {
         var status = Carry(pod, placement, "Failed");
