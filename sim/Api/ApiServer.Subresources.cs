@@ -86,8 +86,7 @@ internal sealed partial class ApiServer
     {
         var selector = LabelSelector.FromObject(budget["spec"]?["selector"] as JsonObject);
         var pods = ops.Store.List("pods", ns).Items.Where(p => selector.Matches(p.Labels)).Select(p => p.ToJsonObject()).ToList();
-        var healthy = pods.Count(p => (string?)p["status"]?["phase"] == "Running"
-            && (p["status"]?["conditions"] as JsonArray ?? []).Any(c => (string?)c?["type"] == "Ready" && (string?)c?["status"] == "True"));
+        var healthy = pods.Count(Cluster.WorkloadObjects.IsReady);
         var expected = pods.Count;
         int Resolve(JsonNode? v) => v is null ? -1
             : v.GetValueKind() == System.Text.Json.JsonValueKind.Number ? (int)v

@@ -1,11 +1,9 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Runai.Sim.Api;
 using Runai.Sim.Api.Storage;
+using static Runai.Sim.Cluster.WorkloadObjects;
 using Runai.Sim.Operators;
 using k8s;
 using k8s.Models;
@@ -25,17 +23,14 @@ internal sealed class DaemonSetController : IAsyncDisposable
         ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated", "system:masters"]);
 
     private readonly ApiOperations _ops;
-    private readonly ILogger _log;
-    private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private readonly ReconcileLoop _loop;
 
     public DaemonSetController(ApiOperations ops, ILogger<DaemonSetController> log)
     {
         _ops = ops;
-        _log = log;
+        _loop = new ReconcileLoop("DaemonSet", ReconcileAsync, () => ops.Store.List(Resource, null).Items.Select(d => d.Key), TimeSpan.FromSeconds(5), log);
         ops.Changed += OnChanged;
-        _loop = Task.Run(RunAsync);
+        _loop.Start();
     }
 
     private void OnChanged(ResourceDefinition def, StoreEvent e)
@@ -43,63 +38,22 @@ internal sealed class DaemonSetController : IAsyncDisposable
         switch (def.GroupResource)
         {
             case Resource:
-                _queue.Writer.TryWrite(e.Object.Key);
+                _loop.Enqueue(e.Object.Key);
                 break;
             case "nodes":
                 foreach (var ds in _ops.Store.List(Resource, null).Items)
                 {
-                    _queue.Writer.TryWrite(ds.Key);
+                    _loop.Enqueue(ds.Key);
                 }
 
                 break;
             case "pods" when e.Object.OwnerUids.Length > 0:
                 if (_ops.Store.FindByUid(e.Object.OwnerUids[0]) is { Resource: Resource } owner)
                 {
-                    _queue.Writer.TryWrite(owner.Key);
+                    _loop.Enqueue(owner.Key);
                 }
 
                 break;
-        }
-    }
-
-    private async Task RunAsync()
-    {
-        var ct = _stop.Token;
-        var resync = Task.Delay(TimeSpan.FromSeconds(5), ct);
-        try
-        {
-            while (!ct.IsCancellationRequested)
-            {
-                var next = _queue.Reader.ReadAsync(ct).AsTask();
-                var done = await Task.WhenAny(next, resync);
-                var keys = new HashSet<string>(StringComparer.Ordinal);
-                if (done == resync)
-                {
-                    resync = Task.Delay(TimeSpan.FromSeconds(5), ct);
-                    keys.UnionWith(_ops.Store.List(Resource, null).Items.Select(d => d.Key));
-                }
-
-                keys.Add(await next);
-                while (_queue.Reader.TryRead(out var k))
-                {
-                    keys.Add(k);
-                }
-
-                foreach (var key in keys)
-                {
-                    try
-                    {
-                        await ReconcileAsync(key, ct);
-                    }
-                    catch (ApiException e)
-                    {
-                        _log.LogWarning("DaemonSet {Key}: {Message}; retried at the next resync", key, e.Message);
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
         }
     }
 
@@ -116,7 +70,7 @@ internal sealed class DaemonSetController : IAsyncDisposable
         }
 
         var ds = stored.ToJsonObject();
-        if (ds["metadata"]?["deletionTimestamp"] is not null)
+        if (IsTerminating(ds))
         {
             return;
         }
@@ -130,8 +84,8 @@ internal sealed class DaemonSetController : IAsyncDisposable
 
         foreach (var node in eligible)
         {
-            var live = byNode.GetValueOrDefault(node)?.Where(p => p["metadata"]?["deletionTimestamp"] is null).ToList() ?? [];
-            var finished = live.Where(p => (string?)p["status"]?["phase"] is "Succeeded" or "Failed").ToList();
+            var live = byNode.GetValueOrDefault(node)?.Where(p => !IsTerminating(p)).ToList() ?? [];
+            var finished = live.Where(IsTerminal).ToList();
             foreach (var f in finished)
             {
                 await DeleteAsync(podDef, f, ct);
@@ -139,7 +93,7 @@ internal sealed class DaemonSetController : IAsyncDisposable
 
             if (live.Count - finished.Count == 0)
             {
-                await _ops.CreateAsync(Identity, podDef, ns, NewPod(ds, stored.Uid, template, node, hash), new WriteOptions { FieldManager = "daemon-set-controller" }, ct);
+                await _ops.CreateAsync(Identity, podDef, ns, NewPod(ds, template, node, hash), new WriteOptions { FieldManager = "daemon-set-controller" }, ct);
             }
         }
 
@@ -154,7 +108,7 @@ internal sealed class DaemonSetController : IAsyncDisposable
             }
         }
 
-        var current = pods.Where(p => eligible.Contains((string?)p["spec"]?["nodeName"] ?? "") && p["metadata"]?["deletionTimestamp"] is null).ToList();
+        var current = pods.Where(p => eligible.Contains((string?)p["spec"]?["nodeName"] ?? "") && !IsTerminating(p)).ToList();
         var ready = current.Count(IsReady);
         var updated = current.Count(p => (string?)p["metadata"]?["labels"]?[PodTemplateHashLabel] == hash);
         _ops.Mutate(dsDef, ns, name, o =>
@@ -167,7 +121,7 @@ internal sealed class DaemonSetController : IAsyncDisposable
                 ["numberReady"] = ready,
                 ["numberAvailable"] = ready,
                 ["updatedNumberScheduled"] = updated,
-                ["observedGeneration"] = (long?)o["metadata"]?["generation"] ?? 1,
+                ["observedGeneration"] = Generation(o),
             };
             if (eligible.Count - ready > 0)
             {
@@ -195,27 +149,15 @@ internal sealed class DaemonSetController : IAsyncDisposable
         }
     }
 
-    private static bool IsReady(JsonObject pod) =>
-        (string?)pod["status"]?["phase"] == "Running"
-        && (pod["status"]?["conditions"] as JsonArray ?? []).Any(c => (string?)c?["type"] == "Ready" && (string?)c?["status"] == "True");
-
-    private static JsonObject NewPod(JsonObject ds, string uid, JsonObject template, string node, string hash)
+    private static JsonObject NewPod(JsonObject ds, JsonObject template, string node, string hash)
     {
-        var dsName = (string)ds["metadata"]!["name"]!;
+        var dsName = Name(ds);
         var meta = template["metadata"]?.DeepClone() as JsonObject ?? [];
         meta["generateName"] = dsName + "-";
         var labels = meta["labels"] as JsonObject ?? (JsonObject)(meta["labels"] = new JsonObject());
         labels[PodTemplateHashLabel] = hash;
-        labels["pod-template-generation"] = ((long?)ds["metadata"]?["generation"] ?? 1).ToString(CultureInfo.InvariantCulture);
-        meta["ownerReferences"] = new JsonArray(new JsonObject
-        {
-            ["apiVersion"] = "apps/v1",
-            ["kind"] = "DaemonSet",
-            ["name"] = dsName,
-            ["uid"] = uid,
-            ["controller"] = true,
-            ["blockOwnerDeletion"] = true,
-        });
+        labels["pod-template-generation"] = Generation(ds).ToString(CultureInfo.InvariantCulture);
+        meta["ownerReferences"] = new JsonArray(ControllerRef("apps/v1", "DaemonSet", ds));
         var spec = template["spec"]?.DeepClone() as JsonObject ?? [];
         // The controller pins each pod to its node, as the DaemonSet controller's node affinity does.
         spec["nodeName"] = node;
@@ -231,21 +173,9 @@ internal sealed class DaemonSetController : IAsyncDisposable
             && (typedNode.Spec?.Taints ?? []).Where(t => t.Effect is "NoSchedule" or "NoExecute").All(t => Placement.Tolerates(pod, t));
     }
 
-    private static string TemplateHash(JsonObject template) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(template.ToJsonString())))[..10].ToLowerInvariant();
-
     public async ValueTask DisposeAsync()
     {
         _ops.Changed -= OnChanged;
-        await _stop.CancelAsync();
-        try
-        {
-            await _loop;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        _stop.Dispose();
+        await _loop.DisposeAsync();
     }
 }
