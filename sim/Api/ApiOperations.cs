@@ -647,7 +647,7 @@ internal sealed class ApiOperations(
         ["causes"] = new JsonArray(new JsonObject { ["reason"] = reason, ["message"] = message, ["field"] = field }),
     };
 
-    private string Now() => time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+    private string Now() => KubeTime.Now(time);
 
     private static string RandomSuffix()
     {

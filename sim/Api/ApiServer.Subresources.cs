@@ -114,7 +114,7 @@ internal sealed partial class ApiServer
         request["status"] = new JsonObject
         {
             ["token"] = token,
-            ["expirationTimestamp"] = time.GetUtcNow().AddSeconds(seconds).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            ["expirationTimestamp"] = KubeTime.Format(time.GetUtcNow().AddSeconds(seconds)),
         };
         await WriteJsonAsync(ctx, 201, request);
     }
@@ -338,7 +338,7 @@ internal sealed partial class ApiServer
     internal static void SetCondition(JsonObject status, string type, string value, string? reason, string? message, TimeProvider time)
     {
         var conditions = status["conditions"] as JsonArray ?? (JsonArray)(status["conditions"] = new JsonArray());
-        var now = time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        var now = KubeTime.Now(time);
         var existing = conditions.OfType<JsonObject>().FirstOrDefault(c => (string?)c["type"] == type);
         if (existing is null)
         {

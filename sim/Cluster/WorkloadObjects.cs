@@ -9,8 +9,7 @@ namespace Runai.Sim.Cluster;
 /// <summary>Small helpers the workload controllers (Deployments, ReplicaSets, Endpoints) share.</summary>
 internal static class WorkloadObjects
 {
-    public static string Now(TimeProvider time) =>
-        time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+    public static string Now(TimeProvider time) => KubeTime.Now(time);
 
     public static bool IsTerminating(JsonObject o) => o["metadata"]?["deletionTimestamp"] is not null;
 

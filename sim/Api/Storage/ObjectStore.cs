@@ -13,6 +13,8 @@ internal sealed class ObjectStore(int historyPerResource = 20_000, int watcherBu
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ResourceTable> _tables = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StoredObject> _byUid = new(StringComparer.Ordinal);
+    // owner uid → the uids of objects whose ownerReferences name it, so garbage collection never scans the store.
+    private readonly Dictionary<string, HashSet<string>> _dependentsByOwner = new(StringComparer.Ordinal);
     private long _revision = 1;
 
     public long CurrentRevision
@@ -98,19 +100,9 @@ internal sealed class ObjectStore(int historyPerResource = 20_000, int watcherBu
     {
         lock (_gate)
         {
-            var result = new List<StoredObject>();
-            foreach (var t in _tables.Values)
-            {
-                foreach (var o in t.Objects.Values)
-                {
-                    if (o.OwnerUids.Length > 0 && Array.IndexOf(o.OwnerUids, ownerUid) >= 0)
-                    {
-                        result.Add(o);
-                    }
-                }
-            }
-
-            return result;
+            return _dependentsByOwner.TryGetValue(ownerUid, out var uids)
+                ? [.. uids.Select(u => _byUid[u])]
+                : [];
         }
     }
 
@@ -127,22 +119,7 @@ internal sealed class ObjectStore(int historyPerResource = 20_000, int watcherBu
     {
         lock (_gate)
         {
-            var result = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var t in _tables.Values)
-            {
-                foreach (var o in t.Objects.Values)
-                {
-                    foreach (var uid in o.OwnerUids)
-                    {
-                        if (!_byUid.ContainsKey(uid))
-                        {
-                            result.Add(uid);
-                        }
-                    }
-                }
-            }
-
-            return [.. result];
+            return [.. _dependentsByOwner.Keys.Where(owner => !_byUid.ContainsKey(owner))];
         }
     }
 
@@ -170,7 +147,7 @@ internal sealed class ObjectStore(int historyPerResource = 20_000, int watcherBu
 
             var stored = Stamp(def, obj);
             t.Objects[key] = stored;
-            _byUid[stored.Uid] = stored;
+            Index(null, stored);
             Publish(t, new StoreEvent(WatchEventType.Added, stored, null));
             return stored;
         }
@@ -200,7 +177,7 @@ internal sealed class ObjectStore(int historyPerResource = 20_000, int watcherBu
 
             var stored = Stamp(def, obj);
             t.Objects[key] = stored;
-            _byUid[stored.Uid] = stored;
+            Index(current, stored);
             Publish(t, new StoreEvent(WatchEventType.Modified, stored, current));
             return stored;
         }
@@ -226,7 +203,7 @@ internal sealed class ObjectStore(int historyPerResource = 20_000, int watcherBu
             }
 
             t.Objects.Remove(key);
-            _byUid.Remove(current.Uid);
+            Index(current, null);
             var last = current.ToJsonObject();
             var tomb = Stamp(def, last);
             Publish(t, new StoreEvent(WatchEventType.Deleted, tomb, current));
@@ -243,7 +220,7 @@ internal sealed class ObjectStore(int historyPerResource = 20_000, int watcherBu
             {
                 foreach (var o in t.Objects.Values)
                 {
-                    _byUid.Remove(o.Uid);
+                    Index(o, null);
                 }
 
                 foreach (var w in t.Watchers)
@@ -312,6 +289,36 @@ internal sealed class ObjectStore(int historyPerResource = 20_000, int watcherBu
         var rv = ++_revision;
         ((JsonObject)obj["metadata"]!)["resourceVersion"] = rv.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return StoredObject.From(def.GroupResource, obj, rv);
+    }
+
+    /// <summary>Keeps the uid and owner indexes in step with one object's change (caller holds the lock).</summary>
+    private void Index(StoredObject? before, StoredObject? after)
+    {
+        if (before is not null)
+        {
+            _byUid.Remove(before.Uid);
+            foreach (var owner in before.OwnerUids)
+            {
+                if (_dependentsByOwner.TryGetValue(owner, out var set) && set.Remove(before.Uid) && set.Count == 0)
+                {
+                    _dependentsByOwner.Remove(owner);
+                }
+            }
+        }
+
+        if (after is not null)
+        {
+            _byUid[after.Uid] = after;
+            foreach (var owner in after.OwnerUids)
+            {
+                if (!_dependentsByOwner.TryGetValue(owner, out var set))
+                {
+                    _dependentsByOwner[owner] = set = new HashSet<string>(StringComparer.Ordinal);
+                }
+
+                set.Add(after.Uid);
+            }
+        }
     }
 
     /// <summary>The revision of the newest change to a resource (0 when it never changed).</summary>

@@ -149,4 +149,24 @@ public sealed class ObjectStoreTests
         store.Delete(ConfigMaps, "default", "owner");
         Assert.Equal([owner.Uid], store.DanglingOwnerUids());
     }
+
+    [Fact]
+    public void AnUpdateThatDropsTheOwnerReferenceEndsTheDependency()
+    {
+        var store = new ObjectStore();
+        var owner = store.Create(ConfigMaps, ConfigMap("owner"));
+        var child = ConfigMap("child");
+        var childUid = (string)child["metadata"]!["uid"]!;
+        child["metadata"]!["ownerReferences"] = new JsonArray(new JsonObject { ["uid"] = owner.Uid, ["kind"] = "ConfigMap", ["name"] = "owner", ["apiVersion"] = "v1" });
+        store.Create(ConfigMaps, child);
+
+        var orphaned = ConfigMap("child");
+        orphaned["metadata"]!["uid"] = childUid;
+        store.Update(ConfigMaps, orphaned, null);
+        store.Delete(ConfigMaps, "default", "owner");
+
+        Assert.Empty(store.Dependents(owner.Uid));
+        Assert.Empty(store.DanglingOwnerUids());
+        Assert.Equal("child", store.FindByUid(childUid)?.Name);
+    }
 }
