@@ -40,3 +40,19 @@ public static class RunaiAnnotations
         UsedNodes, PendingReason,
     ];
 }
+
+/// <summary>Annotations the product sets or reads beyond SPEC §3's table.</summary>
+public static class RunaiExtraAnnotations
+{
+    /// <summary>On workloads (set by workload-overseer): times the workload was preempted, an integer string.
+    /// Feeds <c>runai_workload_preemptions</c>.</summary>
+    public const string Preemptions = "runai-preemptions";
+    /// <summary>On workloads (set by workload-overseer): why it was last preempted, and by whom.</summary>
+    public const string LastPreemption = "runai-last-preemption";
+    /// <summary>On pods: a fraction of one GPU (0 &lt; f &lt; 1), instead of an <c>nvidia.com/gpu</c> request.</summary>
+    public const string GpuFraction = "gpu-fraction";
+    /// <summary>On pods: GPU memory in MiB, a fraction of one GPU by memory, instead of an <c>nvidia.com/gpu</c> request.</summary>
+    public const string GpuMemory = "gpu-memory";
+    /// <summary>On pods (set by runai-scheduler when binding a fractional pod): the index of the shared device on its node.</summary>
+    public const string GpuGroupIndex = "runai-gpu-index";
+}
