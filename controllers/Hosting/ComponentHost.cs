@@ -90,11 +90,23 @@ internal static class ComponentHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeadershipService>());
 
         await using var app = builder.Build();
-        app.MapMetrics("/metrics");
+        if (component is IComponentEndpoints endpoints)
+        {
+            app.MapGet("/metrics", endpoints.WriteMetricsAsync);
+        }
+        else
+        {
+            app.MapMetrics("/metrics");
+        }
+
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", (ApiHealth h) =>
         {
             var r = h.Check();
+            if (r.Ready && component is IComponentEndpoints { NotReady: { } why })
+            {
+                r = new Readiness(false, why);
+            }
             return Results.Text((r.Ready ? "ok: " : "not ready: ") + r.Reason + "\n", statusCode: r.Ready ? 200 : 503);
         });
 
