@@ -382,6 +382,8 @@ scrape_jobs+=("prometheus|http|127.0.0.1:$prom_port|/metrics|")
     # each is scraped under a job named after its component (the pod's app label).
     echo "  - job_name: 'runai-pods'"
     echo "    scheme: 'http'"
+    # The exporters' series carry their own namespace/node/pod labels (the workload's, not the scraped pod's).
+    echo "    honor_labels: true"
     echo "    http_sd_configs:"
     echo "      - url: '$pod_discovery'"
     echo "        refresh_interval: 5s"

@@ -17,6 +17,8 @@ internal sealed record PodFacts
     public PodGpuRequest Gpus { get; init; } = PodGpuRequest.None;
     public string? ProjectLabel { get; init; }
     public DateTimeOffset? ScheduledAt { get; init; }
+    /// <summary>An MPIJob's launcher: in the gang only with <c>AtStartup</c>.</summary>
+    public bool IsLauncher { get; init; }
     public DateTimeOffset? RunningSince { get; init; }
     /// <summary>The <c>app</c> label of a pod in the Run:ai namespace: the component it belongs to.</summary>
     public string? Component { get; init; }
@@ -57,6 +59,7 @@ internal sealed record PodFacts
             Node = pod.Spec?.NodeName,
             Gpus = PodGpus.Of(pod),
             ProjectLabel = meta.Labels.ValueOf(RunaiLabels.Project),
+            IsLauncher = WorkloadIdentity.IsLauncher(pod),
             ScheduledAt = scheduled is null ? null : WorkloadFacts.Utc(scheduled.LastTransitionTime) ?? WorkloadFacts.Utc(meta.CreationTimestamp),
             RunningSince = status?.Phase == "Running" ? WorkloadFacts.Utc(status.StartTime) : null,
             Component = component,

@@ -27,6 +27,8 @@ internal sealed record WorkloadFacts
     /// <summary>GPUs the spec asks for and gang size, from core's <see cref="WorkloadGang"/>: used when annotations are missing.</summary>
     public GpuQuantity SpecGpus { get; init; }
     public int GangSize { get; init; } = 1;
+    /// <summary>For MPIJobs: the launcher is a gang member (AtStartup), so the gang is placed only once it is too.</summary>
+    public bool LauncherInGang { get; init; }
     public string User { get; init; } = "";
     public string PriorityClass { get; init; } = "";
     public string NodePool { get; init; } = "";
@@ -80,6 +82,7 @@ internal sealed record WorkloadFacts
         {
             SpecGpus = gang.TotalGpus,
             GangSize = gang.MinMember,
+            LauncherInGang = gang.LauncherInGang,
             PriorityClass = job.Spec.RunPolicy?.SchedulingPolicy?.PriorityClass ?? template?.PriorityClassName ?? "",
             NodePool = template?.NodeSelector.ValueOf(RunaiLabels.NodePool) ?? "",
             Started = Utc(job.Status?.StartTime),

@@ -14,8 +14,10 @@ internal sealed record PodTally
     public int Failed { get; init; }
     public GpuQuantity AllocatedGpus { get; init; }
     public long AllocatedGpuMemoryMiB { get; init; }
+    /// <summary>Scheduled, unfinished pods other than an MPIJob's launcher, and when the last of them was scheduled.</summary>
     public int ScheduledPods { get; init; }
     public DateTimeOffset? LastScheduledAt { get; init; }
+    public DateTimeOffset? LauncherScheduledAt { get; init; }
     public DateTimeOffset? FirstRunningSince { get; init; }
     public string? ProjectLabel { get; init; }
 
@@ -25,7 +27,7 @@ internal sealed record PodTally
         int pending = 0, running = 0, succeeded = 0, failed = 0, scheduled = 0;
         var gpus = GpuQuantity.Zero;
         var memory = 0L;
-        DateTimeOffset? lastScheduled = null, firstRunning = null;
+        DateTimeOffset? lastScheduled = null, firstRunning = null, launcherScheduled = null;
         string? project = null;
         foreach (var pod in pods)
         {
@@ -44,7 +46,11 @@ internal sealed record PodTally
                 memory += pod.Gpus.MemoryMiB ?? (long)Math.Round(pod.Gpus.Gpus.ToDouble() * (nodeGpuMemoryMiB(pod.Node!) ?? 0));
             }
 
-            if (pod.ScheduledAt is { } at && pod.Phase is not ("Succeeded" or "Failed"))
+            if (pod.ScheduledAt is { } launcherAt && pod.IsLauncher)
+            {
+                launcherScheduled = launcherAt;
+            }
+            else if (pod.ScheduledAt is { } at && pod.Phase is not ("Succeeded" or "Failed"))
             {
                 scheduled++;
                 if (lastScheduled is null || at > lastScheduled) lastScheduled = at;
@@ -57,7 +63,7 @@ internal sealed record PodTally
         {
             Pending = pending, Running = running, Succeeded = succeeded, Failed = failed,
             AllocatedGpus = gpus, AllocatedGpuMemoryMiB = memory, ScheduledPods = scheduled,
-            LastScheduledAt = lastScheduled, FirstRunningSince = firstRunning, ProjectLabel = project,
+            LastScheduledAt = lastScheduled, LauncherScheduledAt = launcherScheduled, FirstRunningSince = firstRunning, ProjectLabel = project,
         };
     }
 }
@@ -123,6 +129,15 @@ internal sealed record WorkloadView
         return Duration.Fixed(start, facts.StoppedRunning ?? start);
     }
 
+    /// <summary>When the last gang member of the current pods was scheduled (the launcher only when it is a member).</summary>
+    private static DateTimeOffset? GangPlacedAt(WorkloadFacts facts, PodTally pods)
+    {
+        var members = pods.ScheduledPods + (facts.LauncherInGang && pods.LauncherScheduledAt is not null ? 1 : 0);
+        if (members < Math.Max(1, facts.GangSize)) return null;
+        if (facts.LauncherInGang && pods.LauncherScheduledAt is { } launcher && (pods.LastScheduledAt is not { } last || launcher > last)) return launcher;
+        return pods.LastScheduledAt;
+    }
+
     /// <summary>
     /// From creation to when the whole gang was placed: the pod group's scheduledTime, else the workload's Scheduled
     /// condition, else the last of its gang's pods to be scheduled, else its start. Growing while it waits; fixed at
@@ -131,9 +146,7 @@ internal sealed record WorkloadView
     internal static Duration QueueTimeOf(WorkloadFacts facts, PodTally pods, PodGroupFacts? group)
     {
         if (facts.Created is not { } created) return default;
-        var placed = group?.ScheduledTime ?? facts.Scheduled
-            ?? (pods.ScheduledPods >= Math.Max(1, facts.GangSize) ? pods.LastScheduledAt : null)
-            ?? facts.Started;
+        var placed = group?.ScheduledTime ?? facts.Scheduled ?? GangPlacedAt(facts, pods) ?? facts.Started;
         if (placed is { } at) return Duration.Fixed(created, at);
         if (facts.Status is WorkloadStatus.Completed or WorkloadStatus.Failed or WorkloadStatus.Stopped or WorkloadStatus.Deleting)
             return Duration.Fixed(created, facts.Completed ?? created);
