@@ -1,77 +1,58 @@
 using k8s.Models;
 using Runai.Core;
 using Runai.Core.Runtime;
+using Runai.Exporter.Model;
 
 namespace Runai.Exporter;
 
 /// <summary>
-/// Keeps of each pod only what the series need before the informer caches it, so 50,000 pods fit in a few tens of MB:
-/// identity and ownership, GPU requests, node, phase, scheduling time, and container restarts of component pods.
+/// A pod as the exporter's informer caches it: name, namespace and resourceVersion (what the informer needs to key and
+/// diff it) and the <see cref="PodFacts"/> read from the full object, which the model keeps too. At 50,000 pods the
+/// full objects would be the exporter's largest cost; this keeps about a third of a kilobyte each.
 /// </summary>
+internal sealed record CachedPod : V1Pod
+{
+    public required PodFacts Facts { get; init; }
+}
+
 internal static class PodTransform
 {
-    private static readonly string[] KeptAnnotations = [RunaiExtraAnnotations.GpuFraction, RunaiExtraAnnotations.GpuMemory];
-
-    // What WorkloadIdentity.Of reads, the project label and the component (app) label.
-    private static readonly string[] KeptLabels =
-    [
-        RunaiLabels.WorkloadName, RunaiLabels.WorkloadKind, RunaiLabels.Project, RunaiComponents.AppLabel,
-        KubeflowLabels.JobName, KubeflowLabels.JobRole, KubeflowLabels.OperatorName,
-    ];
-
     public static V1Pod Slim(V1Pod pod)
     {
         var meta = pod.Metadata ?? new V1ObjectMeta();
-        var annotations = meta.Annotations is null ? null : KeptAnnotations
-            .Where(meta.Annotations.ContainsKey).ToDictionary(a => a, a => meta.Annotations[a]);
-        var component = meta.NamespaceProperty == RunaiComponents.Namespace;
-        var labels = meta.Labels is null ? null : KeptLabels
-            .Where(meta.Labels.ContainsKey).ToDictionary(l => l, l => meta.Labels[l]);
-        return new V1Pod
+        return new CachedPod
         {
-            ApiVersion = pod.ApiVersion,
-            Kind = pod.Kind,
             Metadata = new V1ObjectMeta
             {
                 Name = meta.Name,
-                NamespaceProperty = meta.NamespaceProperty,
+                NamespaceProperty = Names.Intern(meta.NamespaceProperty),
                 ResourceVersion = meta.ResourceVersion,
-                CreationTimestamp = meta.CreationTimestamp,
-                DeletionTimestamp = meta.DeletionTimestamp,
-                Labels = labels is { Count: > 0 } ? labels : null,
-                Annotations = annotations is { Count: > 0 } ? annotations : null,
-                OwnerReferences = meta.OwnerReferences?.Where(o => o.Controller == true).ToList(),
             },
-            Spec = pod.Spec is null ? null : new V1PodSpec
-            {
-                NodeName = pod.Spec.NodeName,
-                Containers = pod.Spec.Containers?.Select(SlimContainer).ToList() ?? [],
-                InitContainers = pod.Spec.InitContainers?.Select(SlimContainer).ToList(),
-            },
-            Status = pod.Status is null ? null : new V1PodStatus
-            {
-                Phase = pod.Status.Phase,
-                StartTime = pod.Status.StartTime,
-                Conditions = pod.Status.Conditions?.Where(c => c.Type == "PodScheduled").ToList(),
-                ContainerStatuses = component ? pod.Status.ContainerStatuses : null,
-            },
+            Facts = PodFacts.From(pod),
         };
     }
 
-    private static V1Container SlimContainer(V1Container container) => new()
-    {
-        Name = container.Name,
-        Resources = container.Resources is { } r && (Has(r.Requests) || Has(r.Limits))
-            ? new V1ResourceRequirements
-            {
-                Requests = Has(r.Requests) ? new Dictionary<string, ResourceQuantity> { [GpuLabels.ResourceName] = r.Requests![GpuLabels.ResourceName] } : null,
-                Limits = Has(r.Limits) ? new Dictionary<string, ResourceQuantity> { [GpuLabels.ResourceName] = r.Limits![GpuLabels.ResourceName] } : null,
-            }
-            : null,
-    };
+    /// <summary>The facts of a pod from the informer (transformed), or read from the object when it was not.</summary>
+    public static PodFacts FactsOf(V1Pod pod) => pod is CachedPod cached ? cached.Facts : PodFacts.From(pod);
 
-    private static bool Has(IDictionary<string, ResourceQuantity>? resources) => resources?.ContainsKey(GpuLabels.ResourceName) == true;
-
-    /// <summary>The informer options for pods: this transform after the usual bookkeeping drop.</summary>
+    /// <summary>The informer options for pods: this transform instead of caching the pod.</summary>
     public static InformerOptions<V1Pod> Options { get; } = InformerOptions<V1Pod>.Default with { Transform = Slim };
+}
+
+/// <summary>
+/// One copy of each name many objects repeat (namespaces, nodes, workload names shared by their pods, phases): the
+/// informer decodes every object afresh, and at 50,000 pods the copies add up. Bounded, so garbage names cannot grow it
+/// without limit.
+/// </summary>
+internal static class Names
+{
+    private const int MaxEntries = 200_000;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Pool = new(StringComparer.Ordinal);
+
+    public static string? Intern(string? value)
+    {
+        if (value is null || value.Length > 253) return value;
+        if (Pool.TryGetValue(value, out var pooled)) return pooled;
+        return Pool.Count < MaxEntries ? Pool.GetOrAdd(value, value) : value;
+    }
 }

@@ -49,15 +49,18 @@ internal sealed class WorkloadExporter : IComponent, IComponentEndpoints
     /// <summary>True while this replica leads and every watch has listed once.</summary>
     public bool Synced => _leading && _synced;
 
+    /// <summary>Asked while leading: null once every watch has listed once; until then, which lists are missing.</summary>
     public string? NotReady
     {
         get
         {
-            if (!_leading || _synced) return null;
+            if (_synced) return null;
             List<(string Kind, Func<int> Count, Func<bool> Synced)> watched;
             lock (_gate) watched = _watched;
             var waiting = watched.Where(w => !w.Synced()).Select(w => w.Kind).ToList();
-            return waiting.Count == 0 ? null : "leading; waiting for the first full list of " + string.Join(", ", waiting);
+            return waiting.Count == 0
+                ? "leading; starting its watches"
+                : "leading; waiting for the first full list of " + string.Join(", ", waiting);
         }
     }
 
@@ -75,7 +78,7 @@ internal sealed class WorkloadExporter : IComponent, IComponentEndpoints
         }
 
         var runai = RunaiComponents.Namespace;
-        Watch("pod", informers.Get(ResourceClient.Pods, PodTransform.Options), p => Model.SetPod(PodFacts.From(p)), p => Model.RemovePod(ObjectKey.Of(p)));
+        Watch("pod", informers.Get(ResourceClient.Pods, PodTransform.Options), p => Model.SetPod(PodTransform.FactsOf(p)), p => Model.RemovePod(ObjectKey.Of(p)));
         Watch("node", informers.Get(ResourceClient.Nodes), n => Model.SetNode(NodeFacts.From(n)), n => Model.RemoveNode(n.Metadata.Name));
         Watch("project", informers.Get(ResourceClient.Custom<Project>()), p => Model.SetProject(ProjectFacts.From(p)), p => Model.RemoveProject(p.Metadata.Name));
         Watch("podgroup", informers.Get(ResourceClient.Custom<PodGroup>()), g => Model.SetPodGroup(PodGroupFacts.From(g)), g => Model.RemovePodGroup(ObjectKey.Of(g)));
@@ -96,6 +99,7 @@ internal sealed class WorkloadExporter : IComponent, IComponentEndpoints
                 w => Model.SetWorkload(WorkloadFacts.From(w)), w => Model.RemoveWorkload(Ref(kind.Kind, w)));
 
         lock (_gate) _watched = watched;
+        Model.DeferRendering();
         _synced = false;
         _leading = true;
         log.LogInformation("workload-exporter leads as {Identity}: watching {Kinds}", context.Identity, string.Join(", ", watched.Select(w => w.Item1)));
@@ -104,6 +108,10 @@ internal sealed class WorkloadExporter : IComponent, IComponentEndpoints
         try
         {
             await Task.WhenAll(watched.Select(w => WaitUntilAsync(w.Item3, leading))).ConfigureAwait(false);
+            Model.RenderDeferred();
+            // The first lists' pages are the exporter's memory peak and are garbage now: give that memory back at once
+            // rather than whenever the next full collection happens to run.
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             _synced = true;
             log.LogInformation("workload-exporter has its first full lists in after {Ms:0} ms: {Workloads} workloads, {Series} series",
                 Stopwatch.GetElapsedTime(started).TotalMilliseconds, Model.WorkloadCount, Model.Families.All.Sum(g => g.SeriesCount));

@@ -103,7 +103,7 @@ internal static class ComponentHost
         app.MapGet("/readyz", (ApiHealth h) =>
         {
             var r = h.Check();
-            if (r.Ready && component is IComponentEndpoints { NotReady: { } why })
+            if (r.Ready && h.Leading && component is IComponentEndpoints { NotReady: { } why })
             {
                 r = new Readiness(false, why);
             }

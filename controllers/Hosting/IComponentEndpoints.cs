@@ -10,6 +10,6 @@ internal interface IComponentEndpoints
 {
     Task WriteMetricsAsync(HttpContext context);
 
-    /// <summary>Why this replica is not ready although the host would be; null when it is.</summary>
+    /// <summary>Asked only while this replica leads: why it is not ready yet although the host would be; null when it is.</summary>
     string? NotReady { get; }
 }

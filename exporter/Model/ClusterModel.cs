@@ -27,6 +27,8 @@ internal sealed class ClusterModel
     private readonly Dictionary<string, NodeFacts> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Desired, int Ready)> _deployments = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _invalidAnnotations = new(StringComparer.Ordinal);
+    private readonly HashSet<(char Kind, string Key)> _dirty = [];
+    private bool _deferred;
 
     public ExporterFamilies Families { get; } = new();
 
@@ -199,6 +201,36 @@ internal sealed class ClusterModel
 
     public void RemoveLease(string name) => Families.Leases.Remove(name);
 
+    /// <summary>
+    /// Until <see cref="RenderDeferred"/>, changes only mark what they move: during the first full lists every pod would
+    /// otherwise re-render its workload and project once per pod.
+    /// </summary>
+    public void DeferRendering()
+    {
+        lock (_gate) _deferred = true;
+    }
+
+    /// <summary>Renders everything marked since <see cref="DeferRendering"/>, once, and renders each change again from now on.</summary>
+    public void RenderDeferred()
+    {
+        lock (_gate)
+        {
+            _deferred = false;
+            foreach (var (kind, key) in _dirty.OrderBy(d => d.Kind == 'p' ? 1 : 0))
+            {
+                switch (kind)
+                {
+                    case 'w': RenderWorkload(key); break;
+                    case 'n': RenderNode(key); break;
+                    case 'c': RenderComponent(key); break;
+                    case 'p': RenderProjectOf(key); break;
+                }
+            }
+
+            _dirty.Clear();
+        }
+    }
+
     /// <summary>Forgets everything: a replica that stops leading serves no workload series.</summary>
     public void Clear()
     {
@@ -218,6 +250,8 @@ internal sealed class ClusterModel
             _projectByNamespace.Clear();
             _nodes.Clear();
             _deployments.Clear();
+            _dirty.Clear();
+            _deferred = false;
             Families.Clear();
         }
     }
@@ -250,6 +284,12 @@ internal sealed class ClusterModel
 
     private void RenderWorkload(string key)
     {
+        if (_deferred)
+        {
+            _dirty.Add(('w', key));
+            return;
+        }
+
         if (!_workloads.TryGetValue(key, out var facts)) return;
         var pods = _podsByWorkload.TryGetValue(key, out var podKeys) ? PodTally.Of(podKeys.Select(k => _pods[k]), NodeGpuMemory) : PodTally.Empty;
         var group = _podGroupByWorkload.TryGetValue(key, out var groupKey) ? _podGroups.GetValueOrDefault(groupKey) : null;
@@ -268,11 +308,23 @@ internal sealed class ClusterModel
 
     private void RenderProjectOf(string ns)
     {
+        if (_deferred)
+        {
+            _dirty.Add(('p', ns));
+            return;
+        }
+
         if (_projectByNamespace.TryGetValue(ns, out var name) && _projects.TryGetValue(name, out var project)) RenderProject(project);
     }
 
     private void RenderProject(ProjectFacts project)
     {
+        if (_deferred)
+        {
+            _dirty.Add(('p', project.Namespace));
+            return;
+        }
+
         var allocated = GpuQuantity.Zero;
         var pending = 0;
         if (_workloadsByNamespace.TryGetValue(project.Namespace, out var keys))
@@ -290,6 +342,12 @@ internal sealed class ClusterModel
 
     private void RenderNode(string name)
     {
+        if (_deferred)
+        {
+            _dirty.Add(('n', name));
+            return;
+        }
+
         if (!_nodes.TryGetValue(name, out var node)) return;
         var allocated = GpuQuantity.Zero;
         if (_podsByNode.TryGetValue(name, out var keys))
@@ -309,6 +367,12 @@ internal sealed class ClusterModel
 
     private void RenderComponent(string name)
     {
+        if (_deferred)
+        {
+            _dirty.Add(('c', name));
+            return;
+        }
+
         var hasDeployment = _deployments.TryGetValue(name, out var replicas);
         var pods = _podsByComponent.TryGetValue(name, out var keys) ? keys.Select(k => _pods[k]).ToList() : [];
         if (!hasDeployment && pods.Count == 0)

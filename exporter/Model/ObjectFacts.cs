@@ -53,12 +53,12 @@ internal sealed record PodFacts
         return new PodFacts
         {
             Key = ns + "/" + meta.Name,
-            Namespace = ns,
-            Workload = WorkloadIdentity.Of(pod),
-            Phase = status?.Phase ?? "Pending",
-            Node = pod.Spec?.NodeName,
+            Namespace = Names.Intern(ns)!,
+            Workload = WorkloadIdentity.Of(pod) is { } w ? new WorkloadRef(Names.Intern(w.Kind)!, Names.Intern(w.Namespace)!, Names.Intern(w.Name)!) : null,
+            Phase = Names.Intern(status?.Phase) ?? "Pending",
+            Node = Names.Intern(pod.Spec?.NodeName),
             Gpus = PodGpus.Of(pod),
-            ProjectLabel = meta.Labels.ValueOf(RunaiLabels.Project),
+            ProjectLabel = Names.Intern(meta.Labels.ValueOf(RunaiLabels.Project)),
             IsLauncher = WorkloadIdentity.IsLauncher(pod),
             ScheduledAt = scheduled is null ? null : WorkloadFacts.Utc(scheduled.LastTransitionTime) ?? WorkloadFacts.Utc(meta.CreationTimestamp),
             RunningSince = status?.Phase == "Running" ? WorkloadFacts.Utc(status.StartTime) : null,
