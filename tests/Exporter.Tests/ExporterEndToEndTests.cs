@@ -98,6 +98,37 @@ public sealed class ExporterEndToEndTests(SimApi sim) : IClassFixture<SimApi>
     }
 
     [Fact]
+    public async Task AbsurdValuesNeverBreakTheExpositionAndAreCounted()
+    {
+        var api = sim.Admin;
+        var ns = await api.NewNamespaceAsync();
+        var absurd = "\"quoted\" \\ back\nslash\r\u0000 lone \uD800 " + new string('x', 20_000);
+        var job = Objects.Training("absurd", ns, annotations: Objects.Annotations("Running\n", "4 GPUs", "-1", "NaN", preemptions: "twice")).WithoutCreationTime();
+        job.Metadata.Labels.Clear();
+        job.Metadata.Annotations["user"] = absurd;
+        job.Spec.PriorityClassName = absurd;
+        await api.CreateAsync(job);
+        await using var exporter = await InProcessExporter.StartAsync(api);
+        await exporter.WaitUntilSyncedAsync();
+
+        var (text, _) = await exporter.ScrapeAsync();
+        var e = Support.Exposition.Parse(text); // strict: throws on a broken line, bad escape or duplicate
+        var info = e.Find("runai_workload_info", ("workload", "absurd"), ("namespace", ns))!;
+        Assert.Equal(Exporter.Exposition.LabelText.MaxLength, info.Label("user").Length);
+        // The lone surrogate reaches the API as U+FFFD already (JSON encoders replace it); LabelTextTests covers one that arrives.
+        Assert.StartsWith("\"quoted\" \\ back\nslash\uFFFD\uFFFD lone \uFFFD", info.Label("user"));
+        Assert.All(e.Of("runai_workload_status").Where(s => s.Label("workload") == "absurd"), s => Assert.Equal(0, s.Value));
+        Assert.Equal(0, e.Value("runai_workload_preemptions", ("workload", "absurd")));
+        Assert.True(e.Value("runai_exporter_label_values_bounded_total", ("reason", "truncated")) >= 2);
+        Assert.True(e.Value("runai_exporter_label_values_bounded_total", ("reason", "control_character")) >= 2);
+        Assert.True(e.Value("runai_exporter_invalid_annotations", ("annotation", RunaiAnnotations.CurrentAllocatedGpus)) >= 1);
+        Assert.True(e.Value("runai_exporter_invalid_annotations", ("annotation", RunaiAnnotations.CalculatedStatus)) >= 1);
+        var (_, lint) = await Promtool.CheckMetricsAsync(text);
+        Assert.DoesNotContain("error", lint, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("runai_", lint);
+    }
+
+    [Fact]
     public async Task NotReadyUntilEveryWatchHasListedAndTheReasonNamesWhatIsMissing()
     {
         using var refused = sim.ClientWithoutRights();

@@ -176,6 +176,27 @@ public sealed class ModelTests
     }
 
     [Fact]
+    public void DeferredRenderingShowsNothingUntilRenderedThenEverythingOnce()
+    {
+        var model = new ClusterModel();
+        model.DeferRendering();
+        model.SetProject(ProjectFacts.From(Objects.Project("team", "team", 8, null)));
+        model.SetNode(NodeFacts.From(Objects.Node("n1")));
+        model.SetWorkload(WorkloadFacts.From(Objects.Training("w", "team", annotations: Objects.Annotations("Running", "2"))));
+        model.SetPod(PodFacts.From(Objects.Pod("w-0", "team", "w", "TrainingWorkload", "n1", "Running", 2)));
+        Assert.Empty(Render.Parsed(model, Now).Samples);
+
+        model.RenderDeferred();
+        var e = Render.Parsed(model, Now);
+        Assert.Equal(2, e.Value("runai_project_allocated_gpus", ("project", "team")));
+        Assert.Equal(2, e.Value("runai_node_allocated_gpus", ("node", "n1")));
+        Assert.Equal(1, e.Value("runai_workload_pods", ("workload", "w"), ("phase", "running")));
+
+        model.SetWorkload(WorkloadFacts.From(Objects.Training("w", "team", annotations: Objects.Annotations("Running", "3"))));
+        Assert.Equal(3, Render.Parsed(model, Now).Value("runai_project_allocated_gpus", ("project", "team")));
+    }
+
+    [Fact]
     public void ClearWithdrawsEverySeries()
     {
         var model = new ClusterModel();
