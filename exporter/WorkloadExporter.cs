@@ -70,10 +70,12 @@ internal sealed class WorkloadExporter : IComponent, IComponentEndpoints
         var informers = new InformerFactory(context.Kubernetes, Name, context.Loggers);
         var subscriptions = new List<IDisposable>();
         var watched = new List<(string, Func<int>, Func<bool>)>();
-        void Watch<T>(string kind, SharedInformer<T> informer, Action<T> set, Action<T> remove)
+        // Kinds from other projects' CRDs (Kubeflow's MPIJob, the scheduler's PodGroup) may not be installed: their
+        // informers retry, and their series appear once they list, but readiness does not wait for them.
+        void Watch<T>(string kind, SharedInformer<T> informer, Action<T> set, Action<T> remove, bool optional = false)
             where T : class, IKubernetesObject<V1ObjectMeta>
         {
-            watched.Add((kind, () => informer.Count, () => informer.HasSynced));
+            watched.Add((kind, () => informer.Count, optional ? () => true : () => informer.HasSynced));
             subscriptions.Add(informer.AddHandler(e => Apply(log, kind, e, set, remove)));
         }
 
@@ -81,12 +83,12 @@ internal sealed class WorkloadExporter : IComponent, IComponentEndpoints
         Watch("pod", informers.Get(ResourceClient.Pods, PodTransform.Options), p => Model.SetPod(PodTransform.FactsOf(p)), p => Model.RemovePod(ObjectKey.Of(p)));
         Watch("node", informers.Get(ResourceClient.Nodes), n => Model.SetNode(NodeFacts.From(n)), n => Model.RemoveNode(n.Metadata.Name));
         Watch("project", informers.Get(ResourceClient.Custom<Project>()), p => Model.SetProject(ProjectFacts.From(p)), p => Model.RemoveProject(p.Metadata.Name));
-        Watch("podgroup", informers.Get(ResourceClient.Custom<PodGroup>()), g => Model.SetPodGroup(PodGroupFacts.From(g)), g => Model.RemovePodGroup(ObjectKey.Of(g)));
+        Watch("podgroup", informers.Get(ResourceClient.Custom<PodGroup>()), g => Model.SetPodGroup(PodGroupFacts.From(g)), g => Model.RemovePodGroup(ObjectKey.Of(g)), optional: true);
         WatchRunai<RunaiJob>(WorkloadKinds.RunaiJob);
         WatchRunai<TrainingWorkload>(WorkloadKinds.TrainingWorkload);
         WatchRunai<InferenceWorkload>(WorkloadKinds.InferenceWorkload);
         WatchRunai<InteractiveWorkload>(WorkloadKinds.InteractiveWorkload);
-        Watch("mpijob", informers.Get(ResourceClient.Custom<MpiJob>()), j => Model.SetWorkload(WorkloadFacts.From(j)), j => Model.RemoveWorkload(Ref(MpiJob.KubeKind, j)));
+        Watch("mpijob", informers.Get(ResourceClient.Custom<MpiJob>()), j => Model.SetWorkload(WorkloadFacts.From(j)), j => Model.RemoveWorkload(Ref(MpiJob.KubeKind, j)), optional: true);
         Watch("deployment", informers.Get(ResourceClient.Deployments, new InformerOptions<V1Deployment> { Namespace = runai }),
             d => Model.SetDeployment(d.Metadata.Name, d.Spec?.Replicas ?? 1, d.Status?.ReadyReplicas ?? 0), d => Model.RemoveDeployment(d.Metadata.Name));
         Watch("daemonset", informers.Get(ResourceClient.DaemonSets, new InformerOptions<V1DaemonSet> { Namespace = runai }),
