@@ -24,10 +24,10 @@ internal enum NvmlStatus
 /// good, GPU_IS_LOST marks the GPU down and re-initialises NVML until it answers again, any other failure leaves
 /// the field out of this sample and is counted. One thread drives it; sampling allocates nothing.
 /// </summary>
-internal sealed class NvmlCollector(string? libraryPath, TimeProvider time)
+internal sealed class NvmlCollector(string? libraryPath, TimeProvider time, TimeSpan? retryInterval = null)
 {
     /// <summary>How often NVML is re-initialised while a GPU is lost or NVML failed to start.</summary>
-    public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(5);
+    public TimeSpan RetryInterval { get; } = retryInterval ?? TimeSpan.FromSeconds(5);
 
     private NvmlLibrary? library;
     private nint[] handles = [];
