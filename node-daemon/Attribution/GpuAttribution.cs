@@ -24,9 +24,9 @@ internal sealed class GpuAttribution(PodResourcesReader kubelet, KubeApi? api, T
     {
         while (!ct.IsCancellationRequested)
         {
-            await RefreshAsync(ct).ConfigureAwait(false);
             try
             {
+                await RefreshAsync(ct).ConfigureAwait(false);
                 await Task.Delay(interval, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
@@ -50,7 +50,7 @@ internal sealed class GpuAttribution(PodResourcesReader kubelet, KubeApi? api, T
             Report($"the kubelet pod-resources API at {kubelet.SocketPath} did not answer: {e.Status.StatusCode} {e.Status.Detail}; GPUs keep their last known holders, retrying every {interval.TotalSeconds:0} s");
             return;
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException || (e is RpcException && ct.IsCancellationRequested))
         {
             return;
         }

@@ -154,6 +154,7 @@ internal sealed class NodeExposition(string node, bool dcgmNames)
     /// <summary>One GPU's label sets, in this project's names and in dcgm-exporter's, rendered once per change.</summary>
     private sealed class LabelSet
     {
+        private GpuState? gpu;
         private int identityVersion = -1;
         private GpuOwner? owner;
         private readonly ExpositionWriter runai = new(256);
@@ -164,7 +165,9 @@ internal sealed class NodeExposition(string node, bool dcgmNames)
 
         public void Refresh(GpuState gpu, GpuOwner? holder, string node)
         {
-            if (gpu.IdentityVersion == identityVersion && ReferenceEquals(holder, owner)) return;
+            // Keyed by the GPU object too: a switch of source (NVML ↔ DCGM) brings other objects with their own versions.
+            if (ReferenceEquals(gpu, this.gpu) && gpu.IdentityVersion == identityVersion && ReferenceEquals(holder, owner)) return;
+            this.gpu = gpu;
             identityVersion = gpu.IdentityVersion;
             owner = holder;
 
