@@ -174,22 +174,18 @@ internal sealed class NodeExposition(string node, bool dcgmNames)
             runai.Reset();
             runai.Raw("gpu=\""u8).Value((long)gpu.Index).Raw("\",uuid=\""u8).LabelValue(gpu.Uuid)
                 .Raw("\",model=\""u8).LabelValue(gpu.Model).Raw("\",pci_bus_id=\""u8).LabelValue(gpu.PciBusId)
-                .Raw("\",node=\""u8).LabelValue(node).Byte((byte)'"');
-            if (holder is not null)
-            {
-                runai.Raw(",namespace=\""u8).LabelValue(holder.Namespace).Raw("\",pod=\""u8).LabelValue(holder.Pod)
-                    .Raw("\",container=\""u8).LabelValue(holder.Container).Raw("\",workload=\""u8).LabelValue(holder.Workload).Byte((byte)'"');
-            }
+                .Raw("\",node=\""u8).LabelValue(node)
+                // Empty (not absent) when no pod holds the GPU, as dcgm-exporter does: a scrape with honor_labels must not
+                // fill them with the exporter pod's own target labels.
+                .Raw("\",namespace=\""u8).LabelValue(holder?.Namespace ?? "").Raw("\",pod=\""u8).LabelValue(holder?.Pod ?? "")
+                .Raw("\",container=\""u8).LabelValue(holder?.Container ?? "").Raw("\",workload=\""u8).LabelValue(holder?.Workload ?? "").Byte((byte)'"');
 
             dcgm.Reset();
             dcgm.Raw("gpu=\""u8).Value((long)gpu.Index).Raw("\",UUID=\""u8).LabelValue(gpu.Uuid)
                 .Raw("\",device=\"nvidia"u8).Value((long)gpu.Index).Raw("\",modelName=\""u8).LabelValue(gpu.Model)
-                .Raw("\",pci_bus_id=\""u8).LabelValue(gpu.PciBusId).Raw("\",Hostname=\""u8).LabelValue(node).Byte((byte)'"');
-            if (holder is not null)
-            {
-                dcgm.Raw(",namespace=\""u8).LabelValue(holder.Namespace).Raw("\",pod=\""u8).LabelValue(holder.Pod)
-                    .Raw("\",container=\""u8).LabelValue(holder.Container).Byte((byte)'"');
-            }
+                .Raw("\",pci_bus_id=\""u8).LabelValue(gpu.PciBusId).Raw("\",Hostname=\""u8).LabelValue(node)
+                .Raw("\",namespace=\""u8).LabelValue(holder?.Namespace ?? "").Raw("\",pod=\""u8).LabelValue(holder?.Pod ?? "")
+                .Raw("\",container=\""u8).LabelValue(holder?.Container ?? "").Byte((byte)'"');
         }
     }
 }

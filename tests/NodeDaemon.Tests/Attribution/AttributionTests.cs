@@ -107,7 +107,7 @@ public sealed class AttributionTests : IAsyncLifetime
         }
         for (var i = 2; i < 4; i++)
         {
-            Assert.Contains($"runai_gpu_up{{gpu=\"{i}\",uuid=\"{GpuAllocator.UuidOf(node, i)}\",model=\"NVIDIA H100 80GB HBM3\",pci_bus_id=\"00000000:{0x17 + i * 0x10:x2}:00.0\",node=\"{node}\"}} 1", page);
+            Assert.Contains($"runai_gpu_up{{gpu=\"{i}\",uuid=\"{GpuAllocator.UuidOf(node, i)}\",model=\"NVIDIA H100 80GB HBM3\",pci_bus_id=\"00000000:{0x17 + i * 0x10:x2}:00.0\",node=\"{node}\",namespace=\"\",pod=\"\",container=\"\",workload=\"\"}} 1", page);
         }
         Assert.Contains("runai_node_exporter_pod_resources_up 1", page);
 

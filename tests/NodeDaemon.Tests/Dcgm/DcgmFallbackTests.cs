@@ -73,7 +73,7 @@ public sealed class DcgmFallbackTests : IAsyncLifetime
 
         var page = await WaitForAsync(e, "runai_node_exporter_source{source=\"dcgm\"} 1");
 
-        const string gpu0 = "gpu=\"0\",uuid=\"GPU-d0\",model=\"NVIDIA H200\",pci_bus_id=\"00000000:17:00.0\",node=\"n1\"";
+        const string gpu0 = "gpu=\"0\",uuid=\"GPU-d0\",model=\"NVIDIA H200\",pci_bus_id=\"00000000:17:00.0\",node=\"n1\",namespace=\"\",pod=\"\",container=\"\",workload=\"\"";
         Assert.Contains("runai_node_exporter_source{source=\"nvml\"} 0", page);
         Assert.Contains($"runai_gpu_utilization_ratio{{{gpu0}}} 0.42", page);
         Assert.Contains($"runai_gpu_memory_used_bytes{{{gpu0}}} {2048L << 20}", page);
@@ -83,8 +83,8 @@ public sealed class DcgmFallbackTests : IAsyncLifetime
         Assert.Contains($"runai_gpu_energy_joules_total{{{gpu0}}} 123.456", page);
         Assert.Contains($"runai_gpu_sm_clock_hertz{{{gpu0}}} 1755000000", page);
         Assert.Contains($"runai_gpu_memory_clock_hertz{{{gpu0}}} 2619000000", page);
-        Assert.Contains("runai_gpu_xid_errors_total{gpu=\"1\",uuid=\"GPU-d1\",model=\"NVIDIA H200\",pci_bus_id=\"00000000:27:00.0\",node=\"n1\",xid=\"79\"} 1", page);
-        Assert.Contains("runai_gpu_up{gpu=\"1\",uuid=\"GPU-d1\",model=\"NVIDIA H200\",pci_bus_id=\"00000000:27:00.0\",node=\"n1\"} 1", page);
+        Assert.Contains("runai_gpu_xid_errors_total{gpu=\"1\",uuid=\"GPU-d1\",model=\"NVIDIA H200\",pci_bus_id=\"00000000:27:00.0\",node=\"n1\",namespace=\"\",pod=\"\",container=\"\",workload=\"\",xid=\"79\"} 1", page);
+        Assert.Contains("runai_gpu_up{gpu=\"1\",uuid=\"GPU-d1\",model=\"NVIDIA H200\",pci_bus_id=\"00000000:27:00.0\",node=\"n1\",namespace=\"\",pod=\"\",container=\"\",workload=\"\"} 1", page);
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class DcgmFallbackTests : IAsyncLifetime
         await WaitForAsync(e, "runai_gpu_up{gpu=\"0\",uuid=\"GPU-d0\"");
 
         dcgm.Body = DcgmPage + "\nDCGM_FI_DEV_GPU_UTIL{gpu=\"0\" 5\n";
-        var page = await WaitForAsync(e, "runai_gpu_up{gpu=\"0\",uuid=\"GPU-d0\",model=\"NVIDIA H200\",pci_bus_id=\"00000000:17:00.0\",node=\"n1\"} 0");
+        var page = await WaitForAsync(e, "runai_gpu_up{gpu=\"0\",uuid=\"GPU-d0\",model=\"NVIDIA H200\",pci_bus_id=\"00000000:17:00.0\",node=\"n1\",namespace=\"\",pod=\"\",container=\"\",workload=\"\"} 0");
         Assert.DoesNotContain("runai_gpu_utilization_ratio{gpu=\"0\"", page);
         Assert.DoesNotContain("runai_node_exporter_dcgm_scrape_errors_total 0", page);
 

@@ -69,7 +69,7 @@ public sealed class NvmlCollectorTests : IDisposable
         var page = Page(collector);
         Assert.Contains($"runai_gpu_power_watts{{gpu=\"0\",uuid=\"{Gpu0}\"", page);
         Assert.DoesNotContain($"runai_gpu_power_watts{{gpu=\"1\"", page);
-        Assert.Contains($"runai_gpu_up{{gpu=\"1\",uuid=\"{Gpu1}\",model=\"NVIDIA H200\",pci_bus_id=\"00000000:27:00.0\",node=\"node-a\"}} 1", page);
+        Assert.Contains($"runai_gpu_up{{gpu=\"1\",uuid=\"{Gpu1}\",model=\"NVIDIA H200\",pci_bus_id=\"00000000:27:00.0\",node=\"node-a\",namespace=\"\",pod=\"\",container=\"\",workload=\"\"}} 1", page);
         // Not an error: the GPU simply has no such sensor.
         Assert.Equal(0UL, collector.Errors.Get(NvmlFunction.Power, NvmlReturn.NotSupported));
     }
@@ -169,7 +169,7 @@ public sealed class NvmlCollectorTests : IDisposable
         Assert.True(collector.Gpus[0].Up);
         Assert.True(collector.NeedsReinit);
         var down = Page(collector);
-        Assert.Contains($"runai_gpu_up{{gpu=\"1\",uuid=\"{Gpu1}\",model=\"NVIDIA H200\",pci_bus_id=\"00000000:27:00.0\",node=\"node-a\"}} 0", down);
+        Assert.Contains($"runai_gpu_up{{gpu=\"1\",uuid=\"{Gpu1}\",model=\"NVIDIA H200\",pci_bus_id=\"00000000:27:00.0\",node=\"node-a\",namespace=\"\",pod=\"\",container=\"\",workload=\"\"}} 0", down);
         Assert.DoesNotContain("runai_gpu_temperature_celsius{gpu=\"1\"", down);
         Assert.Contains("runai_gpu_temperature_celsius{gpu=\"0\"", down);
         Assert.True(collector.Errors.Get(NvmlFunction.Utilization, NvmlReturn.GpuIsLost) >= 1);
@@ -186,7 +186,7 @@ public sealed class NvmlCollectorTests : IDisposable
         collector.Sample();
         Assert.True(collector.Gpus[1].Up);
         Assert.False(collector.NeedsReinit);
-        Assert.Contains($"runai_gpu_up{{gpu=\"1\",uuid=\"{Gpu1}\",model=\"NVIDIA H200\",pci_bus_id=\"00000000:27:00.0\",node=\"node-a\"}} 1", Page(collector));
+        Assert.Contains($"runai_gpu_up{{gpu=\"1\",uuid=\"{Gpu1}\",model=\"NVIDIA H200\",pci_bus_id=\"00000000:27:00.0\",node=\"node-a\",namespace=\"\",pod=\"\",container=\"\",workload=\"\"}} 1", Page(collector));
         Assert.Contains("runai_gpu_temperature_celsius{gpu=\"1\"", Page(collector));
     }
 
@@ -203,8 +203,8 @@ public sealed class NvmlCollectorTests : IDisposable
         Assert.Equal(79UL, collector.Gpus[1].Xids.XidAt(0));
         Assert.Equal(2UL, collector.Gpus[1].Xids.CountAt(0));
         var page = Page(collector);
-        Assert.Contains($"runai_gpu_xid_errors_total{{gpu=\"1\",uuid=\"{Gpu1}\",model=\"NVIDIA H200\",pci_bus_id=\"00000000:27:00.0\",node=\"node-a\",xid=\"79\"}} 2", page);
-        Assert.Contains($"runai_gpu_xid_errors_total{{gpu=\"0\",uuid=\"{Gpu0}\",model=\"NVIDIA H200\",pci_bus_id=\"00000000:17:00.0\",node=\"node-a\",xid=\"48\"}} 1", page);
+        Assert.Contains($"runai_gpu_xid_errors_total{{gpu=\"1\",uuid=\"{Gpu1}\",model=\"NVIDIA H200\",pci_bus_id=\"00000000:27:00.0\",node=\"node-a\",namespace=\"\",pod=\"\",container=\"\",workload=\"\",xid=\"79\"}} 2", page);
+        Assert.Contains($"runai_gpu_xid_errors_total{{gpu=\"0\",uuid=\"{Gpu0}\",model=\"NVIDIA H200\",pci_bus_id=\"00000000:17:00.0\",node=\"node-a\",namespace=\"\",pod=\"\",container=\"\",workload=\"\",xid=\"48\"}} 1", page);
     }
 
     [Fact]
