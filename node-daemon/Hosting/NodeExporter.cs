@@ -97,7 +97,7 @@ internal sealed class NodeExporter : IAsyncDisposable
         {
             source = dcgm.Poll(stop.Token) ? TelemetrySource.Dcgm : TelemetrySource.None;
             gpus = dcgm.Gpus;
-            version = dcgm.InventoryVersion + 1_000_000;
+            version = dcgm.InventoryVersion;
         }
         else
         {
@@ -106,14 +106,15 @@ internal sealed class NodeExporter : IAsyncDisposable
             version = nvml.InventoryVersion;
         }
 
-        if (source != lastSource)
+        var sourceChanged = source != lastSource;
+        if (sourceChanged)
         {
             Log.Info($"Telemetry source: {source.ToString().ToLowerInvariant()}" + (source == TelemetrySource.Dcgm ? $" (NVML: {nvml.Problem})" : ""));
             lastSource = source;
         }
 
-        // The inventory for the node labels follows identity changes and the first memory figures.
-        if (version != inventoryVersion || inventory.Count != gpus.Count || MemoryNewlyKnown(gpus))
+        // The inventory for the node labels follows the source, identity changes and the first memory figures.
+        if (sourceChanged || version != inventoryVersion || inventory.Count != gpus.Count || MemoryNewlyKnown(gpus))
         {
             inventoryVersion = version;
             inventory = NodeGpuLabels.Inventory(gpus);
