@@ -117,6 +117,23 @@ public sealed class AttributionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheSimulatedKubeletsDriverFileShowsItsGpusBusyWhereHeld()
+    {
+        // What ./run.sh's stack does: the exporter reads the GPU file the node's kubelet keeps.
+        nvml.UseConfig(NvmlDeviceFile.PathOf(sockets, node));
+        await CreateGpuPodAsync("busy-0", 1, new() { ["runai/workload-name"] = "busy", ["runai/workload-kind"] = "RunaiJob" });
+        var e = Start();
+
+        var page = "";
+        await Eventually.TrueAsync(async () => (page = await ScrapeAsync(e)).Contains("pod=\"busy-0\",container=\"trainer\",workload=\"busy\"} 0.92"),
+            "the GPU held by busy-0 is busy and names its pod");
+        var held = GpuAllocator.UuidOf(node, 0);
+        Assert.Contains($"runai_gpu_memory_total_bytes{{gpu=\"0\",uuid=\"{held}\",model=\"NVIDIA H200\"", page);
+        Assert.Contains($"runai_gpu_utilization_ratio{{gpu=\"1\",uuid=\"{GpuAllocator.UuidOf(node, 1)}\",model=\"NVIDIA H200\",pci_bus_id=\"00000000:28:00.0\",node=\"{node}\",namespace=\"\",pod=\"\",container=\"\",workload=\"\"}} 0", page);
+        Assert.Equal(4, page.Split('\n').Count(l => l.StartsWith("runai_gpu_up{", StringComparison.Ordinal) && l.EndsWith(" 1", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task ARunaiWorkloadIsNamedByItsLabels()
     {
         await CreateGpuPodAsync("train-abc-0", 1, new() { ["runai/workload-name"] = "train-abc", ["runai/workload-kind"] = "TrainingWorkload" });

@@ -23,8 +23,14 @@ internal sealed unsafe class NvmlSim : IDisposable
         File.Copy(built, LibraryPath);
         ConfigPath = Path.Combine(Directory, "devices.conf");
         handle = NativeLibrary.Load(LibraryPath);
+        UseConfig(ConfigPath);
+    }
+
+    /// <summary>Points this copy at another device file (the simulated kubelet's, say).</summary>
+    public void UseConfig(string path)
+    {
         var use = (delegate* unmanaged<byte*, void>)NativeLibrary.GetExport(handle, "nvmlSimUseConfig");
-        var bytes = Encoding.UTF8.GetBytes(ConfigPath + "\0");
+        var bytes = Encoding.UTF8.GetBytes(path + "\0");
         fixed (byte* p = bytes) use(p);
     }
 
