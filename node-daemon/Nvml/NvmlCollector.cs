@@ -31,6 +31,7 @@ internal sealed class NvmlCollector(string? libraryPath, TimeProvider time, Time
 
     private NvmlLibrary? library;
     private nint[] handles = [];
+    private bool[] downReported = [];
     private nint eventSet;
     private bool needsReinit;
     private long nextAttempt;
@@ -143,6 +144,7 @@ internal sealed class NvmlCollector(string? libraryPath, TimeProvider time, Time
             for (var i = 0; i < count; i++) gpus[i] = i < Gpus.Length ? Gpus[i] : new GpuState(i);
             Gpus = gpus;
             handles = new nint[count];
+            Array.Resize(ref downReported, (int)count);
         }
 
         for (var i = 0; i < Gpus.Length; i++)
@@ -163,7 +165,8 @@ internal sealed class NvmlCollector(string? libraryPath, TimeProvider time, Time
             var model = lib.Name(handles[i], out var n) == NvmlReturn.Success ? n : gpu.Model;
             var pci = lib.PciBusId(handles[i], out var p) == NvmlReturn.Success ? p : gpu.PciBusId;
             gpu.SetIdentity(uuid, model, pci);
-            if (!gpu.Up && Status == NvmlStatus.Running) Log.Info($"GPU {i} ({gpu.Uuid}) answers again");
+            if (downReported[i]) Log.Info($"GPU {i} ({gpu.Uuid}) answers again");
+            downReported[i] = false;
             gpu.Up = true;
         }
 
@@ -261,8 +264,10 @@ internal sealed class NvmlCollector(string? libraryPath, TimeProvider time, Time
 
     private void MarkDown(GpuState gpu, NvmlReturn code)
     {
-        if (gpu.Up || Status != NvmlStatus.Running)
+        // Once per outage, not on every re-initialisation that finds it still lost.
+        if (!downReported[gpu.Index])
         {
+            downReported[gpu.Index] = true;
             Log.Warn($"GPU {gpu.Index} ({(gpu.Uuid.Length > 0 ? gpu.Uuid : "uuid unknown")}) is down: {NvmlReturnNames.LabelOf(code)}; re-initialising NVML every {RetryInterval.TotalSeconds:0} s until it answers");
         }
         gpu.Up = false;
