@@ -63,7 +63,7 @@ internal sealed class ClusterState
             _poolOf[i] = node.Pool is { Length: > 0 } pool ? PoolIndex[pool] : AllPools;
             if (_poolOf[i] >= 0) poolMembers[_poolOf[i]].Add(i);
             maxGpus = Math.Max(maxGpus, node.Gpus);
-            MaxDeviceMemoryMiB = Math.Max(MaxDeviceMemoryMiB, node.GpuMemoryMiB);
+            if (node.Gpus > 0) MaxDeviceMemoryMiB = Math.Max(MaxDeviceMemoryMiB, node.GpuMemoryMiB);
             if (node.Schedulable) TotalMilli += (long)Math.Max(0, node.Gpus) * GpuMilli.PerDevice;
         }
 

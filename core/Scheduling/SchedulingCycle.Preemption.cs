@@ -52,11 +52,17 @@ public sealed partial class SchedulingCycle
         var plans = new List<Preemption>();
         var used = new HashSet<string>(StringComparer.Ordinal);
         var preemptors = 0;
+        // The scheduler holds lower-priority gangs behind a blocked higher-priority one of their project, so making
+        // room for them first would only hand it to someone else.
+        var stillBlocked = new int[_state.Projects.Count];
+        Array.Fill(stillBlocked, int.MinValue);
         foreach (var job in _blocked)
         {
             if (preemptors >= maxPreemptors) break;
             var need = MilliOf(job.Gang);
             var p = job.Project;
+            // A gang with members still missing could not start anyway: nothing is evicted for it.
+            if (stillBlocked[p] > job.W.Priority || job.Incomplete) continue;
             var project = _state.Projects[p];
             var inQuota = _state.Allocated(p) + need <= project.QuotaMilli;
             var candidates = new List<(RunningWorkload W, PreemptionKind Kind, int Group, double Excess)>();
@@ -75,7 +81,12 @@ public sealed partial class SchedulingCycle
                 }
             }
 
-            if (candidates.Count == 0) continue;
+            if (candidates.Count == 0)
+            {
+                stillBlocked[p] = Math.Max(stillBlocked[p], job.W.Priority);
+                continue;
+            }
+
             candidates.Sort((a, b) =>
             {
                 var c = a.Group.CompareTo(b.Group);
@@ -97,9 +108,9 @@ public sealed partial class SchedulingCycle
                 if (kind == PreemptionKind.Reclaim && _state.Allocated(victim.Project) <= _state.Projects[victim.Project].QuotaMilli) continue;
                 Release(victim);
                 victims.Add((victim, kind));
-                if (QuotaProblem(job, need) is not null) continue;
+                if (QuotaProblem(job, need, strict: true) is not null) continue;
                 var assigned = new List<Assignment>(job.Gang.Length);
-                if (TryPlace(job, job.Gang, assigned))
+                if (TryPlaceWithinQuota(job, job.Gang, assigned, out _))
                 {
                     placed = true;
                     break;
@@ -109,6 +120,7 @@ public sealed partial class SchedulingCycle
             if (!placed)
             {
                 _state.RollbackTo(mark);
+                stillBlocked[p] = Math.Max(stillBlocked[p], job.W.Priority);
                 continue;
             }
 

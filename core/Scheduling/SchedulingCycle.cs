@@ -217,12 +217,22 @@ public sealed partial class SchedulingCycle
             return Waiting(job, PendingReasons.OverLimit, PendingReasonText.OverLimit(project.Name, gangTotal, limit));
         if (_policy.MaxGpusPerWorkloadMilli is long max && gangTotal > max)
             return Waiting(job, PendingReasons.OverLimit, PendingReasonText.OverPolicyMax(gangTotal, max));
-        var quotaProblem = QuotaProblem(job, need);
+        var quotaProblem = QuotaProblem(job, need, strict: false);
         if (quotaProblem is not null) return Waiting(job, PendingReasons.OverQuota, quotaProblem);
 
         var mark = _state.JournalPosition;
         var assigned = new List<Assignment>(job.Gang.Length);
-        if (!TryPlace(job, job.Gang, assigned))
+        var placed = TryPlaceWithinQuota(job, job.Gang, assigned, out var actualQuotaProblem);
+        if (actualQuotaProblem is not null)
+        {
+            // Within the rules only once lower-priority work of the project makes way: the overseer's case.
+            blockedPriorities.Add(w.Priority);
+            job.Reason = PendingReasons.OverQuota;
+            _blocked.Add(job);
+            return Waiting(job, PendingReasons.OverQuota, actualQuotaProblem);
+        }
+
+        if (!placed)
         {
             var (reason, message) = CapacityReason(job, need);
             blockedPriorities.Add(w.Priority);
@@ -258,13 +268,15 @@ public sealed partial class SchedulingCycle
         new(job.W.Key, job.W.Project, false, reason, message, null);
 
     /// <summary>Why taking <paramref name="need"/> more GPUs would break the project's quota rules, or null.</summary>
-    private string? QuotaProblem(Job job, long need)
+    /// <param name="strict">
+    /// False counts lower-priority preemptible work of the same project as displaceable (it does not stand in the
+    /// gang's way: the overseer evicts it if the gang then finds no room); true counts everything held.
+    /// </param>
+    private string? QuotaProblem(Job job, long need, bool strict)
     {
         var p = job.Project;
         var project = _state.Projects[p];
-        // Lower-priority preemptible work of the same project can be displaced for this gang, so it does not count
-        // against it here; the overseer evicts it if the gang then finds no room.
-        var held = _state.Allocated(p) - DisplaceableBelow(p, job.W.Priority);
+        var held = _state.Allocated(p) - (strict ? 0 : DisplaceableBelow(p, job.W.Priority));
         if (project.LimitMilli is long limit && held + need > limit)
             return PendingReasonText.OverQuotaLimit(project.Name, _state.Allocated(p), limit, need);
         if (!job.W.Preemptible && _state.NonPreemptibleAllocated(p) + need > project.QuotaMilli)
@@ -346,9 +358,9 @@ public sealed partial class SchedulingCycle
             PodDemand[] one = [pod];
             var need = MilliOf(one);
             if (_policy.MaxGpusPerWorkloadMilli is long max && (job.Bound?.Milli ?? 0) + need > max) continue;
-            if (QuotaProblem(job, need) is not null) continue;
+            if (QuotaProblem(job, need, strict: true) is not null) continue;
             var assigned = new List<Assignment>(1);
-            if (TryPlace(job, one, assigned)) Bind(job, assigned, bindings);
+            if (TryPlaceWithinQuota(job, one, assigned, out _)) Bind(job, assigned, bindings);
         }
     }
 
@@ -368,6 +380,34 @@ public sealed partial class SchedulingCycle
             bound.Milli += (long)a.Pod.Gpus * GpuMilli.PerDevice + a.SharedMilli;
             bindings.Add(new PodBinding(a.Pod.Key, job.W.Key, a.Node, _state.Node(a.Node).Name, a.Device >= 0 ? a.Device : null));
         }
+    }
+
+    /// <summary>
+    /// <see cref="TryPlace"/>, then the quota rules again on what the pods really took (a GPU-memory request is a
+    /// bigger share of a smaller device than estimated, and lower-priority work counted as displaceable is still
+    /// there): the project's limit, and quota for non-preemptible work. On a breach nothing stays placed and
+    /// <paramref name="quotaProblem"/> says why.
+    /// </summary>
+    private bool TryPlaceWithinQuota(Job job, PodDemand[] pods, List<Assignment> assigned, out string? quotaProblem)
+    {
+        quotaProblem = null;
+        var mark = _state.JournalPosition;
+        if (!TryPlace(job, pods, assigned)) return false;
+        var p = job.Project;
+        var project = _state.Projects[p];
+        if ((project.LimitMilli is not long limit || _state.Allocated(p) <= limit)
+            && (job.W.Preemptible || _state.NonPreemptibleAllocated(p) <= project.QuotaMilli))
+        {
+            return true;
+        }
+
+        long actual = 0;
+        foreach (var a in assigned) actual += (long)a.Pod.Gpus * GpuMilli.PerDevice + a.SharedMilli;
+        _state.RollbackTo(mark);
+        assigned.Clear();
+        quotaProblem = QuotaProblem(job, actual, strict: true)
+            ?? PendingReasonText.OverQuotaLimit(project.Name, _state.Allocated(p), project.LimitMilli ?? project.QuotaMilli, actual);
+        return false;
     }
 
     /// <summary>Places every pod of <paramref name="pods"/> in one pool (the first where all fit), or none.</summary>
