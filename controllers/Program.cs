@@ -1,5 +1,6 @@
 using Runai.Core;
 using Runai.Core.Hosting;
+using Runai.Controllers.Scheduling;
 using Runai.Hosting;
 
 // One executable for the control-plane components; --component picks which one this process runs.
@@ -7,7 +8,7 @@ using Runai.Hosting;
 return await ComponentHost.RunAsync("runai-controllers", args, new Dictionary<string, Func<IComponent>>
 {
     [RunaiComponents.WorkloadController] = () => new LeadershipOnlyComponent(RunaiComponents.WorkloadController),
-    [RunaiComponents.Scheduler] = () => new LeadershipOnlyComponent(RunaiComponents.Scheduler),
+    [RunaiComponents.Scheduler] = () => new SchedulerComponent(),
     [RunaiComponents.Admission] = () => new LeadershipOnlyComponent(RunaiComponents.Admission),
     [RunaiComponents.WorkloadOverseer] = () => new LeadershipOnlyComponent(RunaiComponents.WorkloadOverseer),
     [RunaiComponents.StatusUpdater] = () => new LeadershipOnlyComponent(RunaiComponents.StatusUpdater),

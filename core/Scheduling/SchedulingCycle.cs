@@ -294,7 +294,8 @@ public sealed partial class SchedulingCycle
     private (string Reason, string Message) CapacityReason(Job job, long need)
     {
         var idle = Idle(job);
-        if (job.Pools.Count > 0 && idle < need)
+        // The pools are the obstacle only when the rest of the cluster has the room they lack.
+        if (job.Pools.Count > 0 && idle < need && _state.FreeMilli(ClusterState.AllPools) >= need)
             return (PendingReasons.NodePoolFull, PendingReasonText.NodePoolFull(job.Pools, idle, need));
         if (job.W.AntiAffinity && job.Gang.Length > 1)
         {
