@@ -1,6 +1,7 @@
 using Runai.Core;
 using Runai.Core.Hosting;
 using Runai.Controllers.Admission;
+using Runai.Controllers.Scheduling;
 using Runai.Hosting;
 
 // One executable for the control-plane components; --component picks which one this process runs.
@@ -8,7 +9,7 @@ using Runai.Hosting;
 return await ComponentHost.RunAsync("runai-controllers", args, new Dictionary<string, Func<IComponent>>
 {
     [RunaiComponents.WorkloadController] = () => new LeadershipOnlyComponent(RunaiComponents.WorkloadController),
-    [RunaiComponents.Scheduler] = () => new LeadershipOnlyComponent(RunaiComponents.Scheduler),
+    [RunaiComponents.Scheduler] = () => new SchedulerComponent(),
     [RunaiComponents.Admission] = () => new AdmissionComponent(),
     [RunaiComponents.WorkloadOverseer] = () => new LeadershipOnlyComponent(RunaiComponents.WorkloadOverseer),
     [RunaiComponents.StatusUpdater] = () => new LeadershipOnlyComponent(RunaiComponents.StatusUpdater),
