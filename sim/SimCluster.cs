@@ -341,6 +341,7 @@ internal sealed class SimCluster : IAsyncDisposable
             PodLogDirectory = _podLogs,
             StateDirectory = Path.Combine(RunDirectory, "pods"),
             PodResourcesSocket = node => PodResourcesServer.SocketPath(SocketDirectory, node),
+            NvmlDevices = node => NvmlDeviceFile.PathOf(SocketDirectory, node),
         }, loggers.CreateLogger<ProcessRuntime>());
         // Each stand-in calls the API under its own name, as on a real cluster, so the per-identity audit tells
         // them apart from the admin and from the components. They hold system:masters rather than the bootstrap
