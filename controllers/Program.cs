@@ -1,5 +1,7 @@
 using Runai.Core;
 using Runai.Core.Hosting;
+using Runai.Controllers.Admission;
+using Runai.Controllers.Scheduling;
 using Runai.Hosting;
 
 // One executable for the control-plane components; --component picks which one this process runs.
@@ -7,9 +9,13 @@ using Runai.Hosting;
 return await ComponentHost.RunAsync("runai-controllers", args, new Dictionary<string, Func<IComponent>>
 {
     [RunaiComponents.WorkloadController] = () => new LeadershipOnlyComponent(RunaiComponents.WorkloadController),
-    [RunaiComponents.Scheduler] = () => new LeadershipOnlyComponent(RunaiComponents.Scheduler),
-    [RunaiComponents.Admission] = () => new LeadershipOnlyComponent(RunaiComponents.Admission),
+    [RunaiComponents.Scheduler] = () => new SchedulerComponent(),
+    [RunaiComponents.Admission] = () => new AdmissionComponent(),
     [RunaiComponents.WorkloadOverseer] = () => new LeadershipOnlyComponent(RunaiComponents.WorkloadOverseer),
     [RunaiComponents.StatusUpdater] = () => new LeadershipOnlyComponent(RunaiComponents.StatusUpdater),
     [RunaiComponents.SharedObjectsController] = () => new LeadershipOnlyComponent(RunaiComponents.SharedObjectsController),
+},
+new Dictionary<string, IReadOnlyCollection<string>>
+{
+    [RunaiComponents.Admission] = AdmissionComponent.Flags,
 });
