@@ -1,12 +1,13 @@
 using Runai.Core;
+using Runai.Controllers.Workloads;
 using Runai.Core.Hosting;
 using Runai.Hosting;
 
 // One executable for the control-plane components; --component picks which one this process runs.
-// Each is a LeadershipOnlyComponent until its own issue brings its logic.
+// A LeadershipOnlyComponent stands in for each whose own issue has not brought its logic yet.
 return await ComponentHost.RunAsync("runai-controllers", args, new Dictionary<string, Func<IComponent>>
 {
-    [RunaiComponents.WorkloadController] = () => new LeadershipOnlyComponent(RunaiComponents.WorkloadController),
+    [RunaiComponents.WorkloadController] = () => new WorkloadControllerComponent(),
     [RunaiComponents.Scheduler] = () => new LeadershipOnlyComponent(RunaiComponents.Scheduler),
     [RunaiComponents.Admission] = () => new LeadershipOnlyComponent(RunaiComponents.Admission),
     [RunaiComponents.WorkloadOverseer] = () => new LeadershipOnlyComponent(RunaiComponents.WorkloadOverseer),

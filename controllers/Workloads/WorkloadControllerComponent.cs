@@ -1,0 +1,60 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Runai.Core;
+using Runai.Core.Hosting;
+using Runai.Core.Resources;
+using Runai.Core.Runtime;
+using Runai.Core.Workloads;
+
+namespace Runai.Controllers.Workloads;
+
+/// <summary>
+/// workload-controller (SPEC §1): keeps the <c>runai-*</c> annotations on every workload, MPIJobs included, and
+/// reconciles the four Run:ai workload kinds into the Kubernetes objects that run them. Each kind has its own
+/// <see cref="Controller{T}"/> on shared informers; pods, pod groups and node GPU-memory labels map back to the
+/// workloads they describe, so a change reaches the annotations within one reconcile.
+/// </summary>
+internal sealed class WorkloadControllerComponent : IComponent
+{
+    /// <summary>Retries of a failing workload back off to at most this, so a restored permission is noticed soon.</summary>
+    internal static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(10);
+
+    public string Name => RunaiComponents.WorkloadController;
+
+    public async Task RunAsync(ComponentContext context, CancellationToken leading)
+    {
+        var log = context.Loggers.CreateLogger("Runai.WorkloadController");
+        var informers = new InformerFactory(context.Kubernetes, Name, context.Loggers);
+        var index = new WorkloadIndex(informers);
+        var writer = new AnnotationWriter(context.Kubernetes);
+        var queue = WorkQueueOptions.Default with { MaxRetryDelay = MaxRetryDelay };
+
+        var mpiJobs = Watch(new Controller<MpiJob>(informers, ResourceClient.Custom<MpiJob>(),
+            new MpiJobAnnotator(index, writer, log), new ControllerOptions { Name = "mpijob", Queue = queue }, loggers: context.Loggers),
+            index, MpiJob.KubeKind);
+
+        log.LogInformation("workload-controller leads as {Identity}: annotating MPIJobs", context.Identity);
+        await Task.WhenAll(informers.RunAsync(leading), mpiJobs.RunAsync(leading)).ConfigureAwait(false);
+        log.LogInformation("workload-controller stops: no longer leading");
+    }
+
+    /// <summary>Feeds a controller from the pods, pod groups and node labels that belong to its kind's workloads.</summary>
+    private static Controller<T> Watch<T>(Controller<T> controller, WorkloadIndex index, string kind)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        controller
+            .Watches(ResourceClient.Pods, pod => WorkloadIdentity.Of(pod) is { } w && w.Kind == kind ? [ObjectKey.Of(w.Namespace, w.Name)] : [])
+            .Watches(ResourceClient.Custom<PodGroup>(), group => WorkloadIndex.OwnerOf(group) is { } w && w.Kind == kind ? [ObjectKey.Of(w.Namespace, w.Name)] : [])
+            // Nodes change every heartbeat; only a changed GPU memory label moves an annotation (below). Registering
+            // the watch still makes the controller wait for the node cache before its first reconcile.
+            .Watches(ResourceClient.Nodes, _ => []);
+        index.Nodes.AddHandler(e =>
+        {
+            if (e.Type == InformerEventType.Updated && WorkloadObservation.GpuMemoryOf(e.Object) == WorkloadObservation.GpuMemoryOf(e.Previous)) return;
+            foreach (var w in index.WorkloadsOn(e.Object.Metadata?.Name ?? ""))
+                if (w.Kind == kind) controller.Queue.Add(ObjectKey.Of(w.Namespace, w.Name));
+        });
+        return controller;
+    }
+}
