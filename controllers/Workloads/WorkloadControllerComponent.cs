@@ -34,10 +34,38 @@ internal sealed class WorkloadControllerComponent : IComponent
             new MpiJobAnnotator(index, writer, log), new ControllerOptions { Name = "mpijob", Queue = queue }, loggers: context.Loggers),
             index, MpiJob.KubeKind);
 
-        log.LogInformation("workload-controller leads as {Identity}: annotating MPIJobs", context.Identity);
-        await Task.WhenAll(informers.RunAsync(leading), mpiJobs.RunAsync(leading)).ConfigureAwait(false);
+        var owned = new OwnedObjects(informers);
+        var events = new WorkloadEvents(context.Kubernetes, Name, log);
+        Task Run<T>(string name) where T : class, IRunaiWorkload
+        {
+            var kind = typeof(T).Name;
+            var reconciler = new RunaiWorkloadReconciler<T>(context.Kubernetes, index, owned, writer, events, log);
+            var controller = Watch(new Controller<T>(informers, ResourceClient.Custom<T>(), reconciler,
+                new ControllerOptions { Name = name, Queue = queue }, loggers: context.Loggers), index, kind);
+            controller
+                .Watches(ResourceClient.Jobs, o => OwnedBy(o.Metadata, kind))
+                .Watches(ResourceClient.Deployments, o => OwnedBy(o.Metadata, kind))
+                .Watches(ResourceClient.Services, o => OwnedBy(o.Metadata, kind))
+                .Watches(ResourceClient.PersistentVolumeClaims, o => OwnedBy(o.Metadata, kind))
+                // A project appearing (or changing namespace) makes its namespace's workloads valid or invalid.
+                .Watches(ResourceClient.Custom<Project>(), p => controller.Informer.List()
+                    .Where(w => w.Metadata.NamespaceProperty == p.EffectiveNamespace).Select(w => ObjectKey.Of(w)));
+            return controller.RunAsync(leading);
+        }
+
+        log.LogInformation("workload-controller leads as {Identity}: Run:ai workloads and MPIJob annotations", context.Identity);
+        await Task.WhenAll(
+            informers.RunAsync(leading),
+            mpiJobs.RunAsync(leading),
+            Run<RunaiJob>("runaijob"),
+            Run<TrainingWorkload>("trainingworkload"),
+            Run<InferenceWorkload>("inferenceworkload"),
+            Run<InteractiveWorkload>("interactiveworkload")).ConfigureAwait(false);
         log.LogInformation("workload-controller stops: no longer leading");
     }
+
+    private static IEnumerable<string> OwnedBy(V1ObjectMeta meta, string kind) =>
+        WorkloadIdentity.OfObject(meta) is { } w && w.Kind == kind ? [ObjectKey.Of(w.Namespace, w.Name)] : [];
 
     /// <summary>Feeds a controller from the pods, pod groups and node labels that belong to its kind's workloads.</summary>
     private static Controller<T> Watch<T>(Controller<T> controller, WorkloadIndex index, string kind)
