@@ -30,12 +30,12 @@ internal sealed class WorkloadControllerComponent : IComponent
         var writer = new AnnotationWriter(context.Kubernetes);
         var queue = WorkQueueOptions.Default with { MaxRetryDelay = MaxRetryDelay };
 
+        var events = new WorkloadEvents(context.Kubernetes, Name, log);
         var mpiJobs = Watch(new Controller<MpiJob>(informers, ResourceClient.Custom<MpiJob>(),
-            new MpiJobAnnotator(index, writer, log), new ControllerOptions { Name = "mpijob", Queue = queue }, loggers: context.Loggers),
+            new MpiJobAnnotator(index, writer, events, log), new ControllerOptions { Name = "mpijob", Queue = queue }, loggers: context.Loggers),
             index, MpiJob.KubeKind);
 
         var owned = new OwnedObjects(informers);
-        var events = new WorkloadEvents(context.Kubernetes, Name, log);
         Task Run<T>(string name) where T : class, IRunaiWorkload
         {
             var kind = typeof(T).Name;

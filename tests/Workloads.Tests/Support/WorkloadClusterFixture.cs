@@ -16,6 +16,12 @@ namespace Runai.Workloads.Tests.Support;
 /// </summary>
 public sealed class WorkloadClusterFixture : IAsyncLifetime
 {
+    /// <summary>An image whose process exits 0 after 3 s.</summary>
+    public const string FinishingImage = "runai-test/sleep:1";
+
+    /// <summary>An image whose process exits 3 after a second.</summary>
+    public const string FailingImage = "runai-test/fail:1";
+
     private SimCluster? _cluster;
     private CancellationTokenSource? _leading;
     private Task? _controller;
@@ -39,12 +45,25 @@ public sealed class WorkloadClusterFixture : IAsyncLifetime
         {
             ScenarioPath = Path.Combine(AnnotationValuesTests.RepoRoot(), "sim", "scenarios", "seed.yaml"),
             StartWorkloadSimulation = true,
+            // Process-backed images: workers that finish (exit 0) or fail (exit 3) after a moment. The kubelet appends
+            // the container's args (and a --kubeconfig) after the script, where sh ignores them.
+            Images = Runai.Sim.Kubelet.ImageMap.Parse([$"{FinishingImage}=/bin/sh -c 'sleep 3'", $"{FailingImage}=/bin/sh -c 'sleep 1; exit 3'"]),
         });
         Admin = _cluster.CreateClient();
         var manifest = KubeYaml.ReadObjectsFromFile(Path.Combine(AnnotationValuesTests.RepoRoot(), "deploy", "components", "workload-controller.yaml"));
         await _cluster.ApplyAsync(manifest.Where(o => (string?)o["kind"] is "ServiceAccount" or "ClusterRole" or "ClusterRoleBinding"));
         ControllerClient = _cluster.CreateClient(_cluster.IssueServiceAccountToken(RunaiComponents.Namespace, RunaiComponents.WorkloadController));
+        // Process-backed pods run under their namespace's default ServiceAccount, as a real namespace has one.
+        try
+        {
+            await Admin.CoreV1.CreateNamespacedServiceAccountAsync(new k8s.Models.V1ServiceAccount { Metadata = new() { Name = "default" } }, "my-project");
+        }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+        }
+
         Binder = new PodBinder(Admin);
+        Binder.Start();
         StartController();
     }
 
