@@ -20,6 +20,9 @@ internal sealed class WorkloadControllerComponent : IComponent
     /// <summary>Retries of a failing workload back off to at most this, so a restored permission is noticed soon.</summary>
     internal static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(10);
 
+    /// <summary>Reconciles in flight per kind: each is mostly one annotation patch waiting on the API server.</summary>
+    internal const int Workers = 8;
+
     public string Name => RunaiComponents.WorkloadController;
 
     public async Task RunAsync(ComponentContext context, CancellationToken leading)
@@ -32,7 +35,7 @@ internal sealed class WorkloadControllerComponent : IComponent
 
         var events = new WorkloadEvents(context.Kubernetes, Name, log);
         var mpiJobs = Watch(new Controller<MpiJob>(informers, ResourceClient.Custom<MpiJob>(),
-            new MpiJobAnnotator(index, writer, events, log), new ControllerOptions { Name = "mpijob", Queue = queue }, loggers: context.Loggers),
+            new MpiJobAnnotator(index, writer, events, log), new ControllerOptions { Name = "mpijob", Queue = queue, Workers = Workers }, loggers: context.Loggers),
             index, MpiJob.KubeKind);
 
         var owned = new OwnedObjects(informers);
@@ -41,7 +44,7 @@ internal sealed class WorkloadControllerComponent : IComponent
             var kind = typeof(T).Name;
             var reconciler = new RunaiWorkloadReconciler<T>(context.Kubernetes, index, owned, writer, events, log);
             var controller = Watch(new Controller<T>(informers, ResourceClient.Custom<T>(), reconciler,
-                new ControllerOptions { Name = name, Queue = queue }, loggers: context.Loggers), index, kind);
+                new ControllerOptions { Name = name, Queue = queue, Workers = Workers }, loggers: context.Loggers), index, kind);
             controller
                 .Watches(ResourceClient.Jobs, o => OwnedBy(o.Metadata, kind))
                 .Watches(ResourceClient.Deployments, o => OwnedBy(o.Metadata, kind))
