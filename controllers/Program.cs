@@ -1,5 +1,5 @@
-using Runai.Core;
 using Runai.Controllers.Workloads;
+using Runai.Core;
 using Runai.Core.Hosting;
 using Runai.Hosting;
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -23,7 +22,4 @@ internal sealed class AnnotationWriter(IKubernetes api)
         using var _ = await api.CustomObjects.PatchNamespacedCustomObjectWithHttpMessagesAsync(
             patch, kind.Group, kind.Version, ns, kind.Plural, name, cancellationToken: ct).ConfigureAwait(false);
     }
-
-    /// <summary>The merge-patch body, for tests and logs.</summary>
-    internal static string Describe(IReadOnlyDictionary<string, string?> changes) => JsonSerializer.Serialize(changes);
 }

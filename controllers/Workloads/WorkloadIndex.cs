@@ -29,9 +29,6 @@ internal sealed class WorkloadIndex
 
     public SharedInformer<PodGroup> PodGroups { get; }
 
-    public Task WaitForSyncAsync(CancellationToken ct) =>
-        Task.WhenAll(Pods.WaitForSyncAsync(ct), Nodes.WaitForSyncAsync(ct), PodGroups.WaitForSyncAsync(ct));
-
     public IReadOnlyList<V1Pod> PodsOf(WorkloadRef workload) => Pods.ByIndex(ByWorkload, Key(workload));
 
     /// <summary>The workloads with a pod bound to <paramref name="node"/>.</summary>
