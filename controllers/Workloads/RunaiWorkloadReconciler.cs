@@ -186,8 +186,10 @@ internal sealed class RunaiWorkloadReconciler<T>(
         var now = DateTime.UtcNow;
         var counted = observation.CountedPods.Where(p => p.Status?.Phase is not ("Succeeded" or "Failed")).ToList();
         var scheduled = counted.Count >= observation.ExpectedPods && counted.All(p => !string.IsNullOrEmpty(p.Spec?.NodeName));
-        conditions.Set(WorkloadConditionTypes.Scheduled, scheduled, scheduled ? "GangPlaced" : "Waiting",
-            scheduled ? "Every pod of the gang is bound to a node." : state.PendingReason ?? "Not every pod of the gang is bound to a node yet.");
+        // A finished workload keeps the placement it had: its pods ending is not a wait for a node.
+        if (outcome == WorkloadOutcome.None)
+            conditions.Set(WorkloadConditionTypes.Scheduled, scheduled, scheduled ? "GangPlaced" : "Waiting",
+                scheduled ? "Every pod of the gang is bound to a node." : state.PendingReason ?? "Not every pod of the gang is bound to a node yet.");
         var running = state.Status is WorkloadStatus.Running or WorkloadStatus.Degraded;
         conditions.Set(WorkloadConditionTypes.Running, running, state.Status, running ? $"{state.RunningPods} pod(s) running." : $"The workload is {state.Status}.");
         if (outcome == WorkloadOutcome.Succeeded) conditions.Set(WorkloadConditionTypes.Completed, true, "Succeeded", "Every pod finished successfully.");
