@@ -1,3 +1,5 @@
+using Runai.Controllers.Admission;
+using Runai.Controllers.Scheduling;
 using Runai.Controllers.Workloads;
 using Runai.Core;
 using Runai.Core.Hosting;
@@ -8,9 +10,13 @@ using Runai.Hosting;
 return await ComponentHost.RunAsync("runai-controllers", args, new Dictionary<string, Func<IComponent>>
 {
     [RunaiComponents.WorkloadController] = () => new WorkloadControllerComponent(),
-    [RunaiComponents.Scheduler] = () => new LeadershipOnlyComponent(RunaiComponents.Scheduler),
-    [RunaiComponents.Admission] = () => new LeadershipOnlyComponent(RunaiComponents.Admission),
+    [RunaiComponents.Scheduler] = () => new SchedulerComponent(),
+    [RunaiComponents.Admission] = () => new AdmissionComponent(),
     [RunaiComponents.WorkloadOverseer] = () => new LeadershipOnlyComponent(RunaiComponents.WorkloadOverseer),
     [RunaiComponents.StatusUpdater] = () => new LeadershipOnlyComponent(RunaiComponents.StatusUpdater),
     [RunaiComponents.SharedObjectsController] = () => new LeadershipOnlyComponent(RunaiComponents.SharedObjectsController),
+},
+new Dictionary<string, IReadOnlyCollection<string>>
+{
+    [RunaiComponents.Admission] = AdmissionComponent.Flags,
 });
