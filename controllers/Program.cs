@@ -1,14 +1,15 @@
-using Runai.Core;
-using Runai.Core.Hosting;
 using Runai.Controllers.Admission;
 using Runai.Controllers.Scheduling;
+using Runai.Controllers.Workloads;
+using Runai.Core;
+using Runai.Core.Hosting;
 using Runai.Hosting;
 
 // One executable for the control-plane components; --component picks which one this process runs.
-// Each is a LeadershipOnlyComponent until its own issue brings its logic.
+// A LeadershipOnlyComponent stands in for each whose own issue has not brought its logic yet.
 return await ComponentHost.RunAsync("runai-controllers", args, new Dictionary<string, Func<IComponent>>
 {
-    [RunaiComponents.WorkloadController] = () => new LeadershipOnlyComponent(RunaiComponents.WorkloadController),
+    [RunaiComponents.WorkloadController] = () => new WorkloadControllerComponent(),
     [RunaiComponents.Scheduler] = () => new SchedulerComponent(),
     [RunaiComponents.Admission] = () => new AdmissionComponent(),
     [RunaiComponents.WorkloadOverseer] = () => new LeadershipOnlyComponent(RunaiComponents.WorkloadOverseer),

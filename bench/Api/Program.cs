@@ -6,7 +6,7 @@ namespace Runai.Bench;
 /// </summary>
 internal static class Program
 {
-    private const string Usage = "usage: Runai.Bench api|runtime|exporter [--quick] [--sim-dll PATH]\n       Runai.Bench --list";
+    private const string Usage = "usage: Runai.Bench api|runtime|exporter|annotations [--quick] [--sim-dll PATH]\n       Runai.Bench --list";
 
     public static async Task<int> Main(string[] args)
     {
@@ -15,12 +15,18 @@ internal static class Program
             Console.Out.WriteLine("api");
             Console.Out.WriteLine("runtime");
             Console.Out.WriteLine("exporter");
+            Console.Out.WriteLine("annotations");
             return 0;
         }
 
         if (args is ["exporter", ..])
         {
             return await Exporter.ExporterBenchProgram.MainAsync(args[1..]);
+        }
+
+        if (args is ["annotations", ..])
+        {
+            return await Annotations.AnnotationsBenchProgram.MainAsync(args[1..]);
         }
 
         if (args is ["runtime", ..])

@@ -113,4 +113,8 @@ public static class WorkloadConditionTypes
     public const string Completed = "Completed";
     public const string Failed = "Failed";
     public const string Suspended = "Suspended";
+    /// <summary>The spec can be run: False with reason <c>InvalidSpec</c> and a message naming each problem.</summary>
+    public const string Valid = "Valid";
+    /// <summary>workload-controller made the objects the workload needs: False with reason <c>Forbidden</c> when the API refused it.</summary>
+    public const string Reconciled = "Reconciled";
 }

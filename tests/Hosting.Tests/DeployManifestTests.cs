@@ -187,7 +187,7 @@ public sealed class DeployManifestTests(SimFixture sim) : IClassFixture<SimFixtu
         var other = await Assert.ThrowsAsync<HttpOperationException>(() =>
             controller.CoordinationV1.ReadNamespacedLeaseAsync(RunaiComponents.Scheduler, RunaiComponents.Namespace));
         Assert.Equal(HttpStatusCode.Forbidden, other.Response.StatusCode);
-        var pods = await Assert.ThrowsAsync<HttpOperationException>(() => controller.CoreV1.ListNamespacedPodAsync(RunaiComponents.Namespace));
-        Assert.Equal(HttpStatusCode.Forbidden, pods.Response.StatusCode);
+        var secrets = await Assert.ThrowsAsync<HttpOperationException>(() => controller.CoreV1.ListNamespacedSecretAsync(RunaiComponents.Namespace));
+        Assert.Equal(HttpStatusCode.Forbidden, secrets.Response.StatusCode);
     }
 }
