@@ -8,6 +8,7 @@ using Runai.Core.Hosting;
 using Runai.Core.Resources;
 using Runai.Core.Yaml;
 using Runai.Sim;
+using Runai.Sim.Api;
 
 namespace Runai.Scheduling.Tests.EndToEnd;
 
@@ -27,6 +28,7 @@ public abstract class SchedulingCluster : IAsyncLifetime
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _components = [];
+    private readonly List<Kubernetes> _clients = [];
     private SimCluster? _cluster;
 
     internal SimCluster Cluster => _cluster ?? throw new InvalidOperationException("not started");
@@ -43,6 +45,8 @@ public abstract class SchedulingCluster : IAsyncLifetime
         {
             ScenarioPath = Path.Combine(AppContext.BaseDirectory, "scenarios", Scenario),
             StartWorkloadSimulation = true,
+            // A watch learns that its client has gone only when it next writes: frequent bookmarks let the server stop promptly.
+            Api = new ApiServerOptions { BookmarkInterval = TimeSpan.FromSeconds(1) },
         });
         Admin = _cluster.CreateClient();
         foreach (var component in Components())
@@ -54,6 +58,7 @@ public abstract class SchedulingCluster : IAsyncLifetime
                 .ToList();
             await _cluster.ApplyAsync(objects);
             var client = _cluster.CreateClient(_cluster.IssueServiceAccountToken(RunaiComponents.Namespace, component.Name));
+            _clients.Add(client);
             var context = new ComponentContext(component.Name, component.Name + "-test", client, NullLoggerFactory.Instance, new NoServices());
             _components.Add(Task.Run(() => component.RunAsync(context, _stop.Token)));
         }
@@ -158,6 +163,8 @@ public abstract class SchedulingCluster : IAsyncLifetime
     {
         await _stop.CancelAsync();
         await Task.WhenAll(_components).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
+        // Open watches would hold the API server's shutdown until its timeout.
+        foreach (var client in _clients) client.Dispose();
         Admin?.Dispose();
         if (_cluster is not null) await _cluster.DisposeAsync();
     }
