@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Runai.Core.Scheduling;
+
+namespace Runai.Bench.Scheduler;
+
+/// <summary>
+/// <c>Runai.Bench scheduler [--quick]</c>: one full scheduling cycle (and the overseer's victim search) over an
+/// in-memory snapshot of 4,000 nodes × 8 GPUs and 140,000 pods, and how the cycle grows from 500 to 4,000 nodes.
+/// The last stdout line is one JSON object with <c>cycle_ms</c> (median at 4,000 nodes) and <c>placements_per_s</c>.
+/// </summary>
+internal static class SchedulerBenchProgram
+{
+    private const string Usage = "usage: Runai.Bench scheduler [--quick]";
+
+    public static int Run(string[] args)
+    {
+        var quick = false;
+        foreach (var a in args)
+        {
+            if (a == "--quick")
+            {
+                quick = true;
+                continue;
+            }
+
+            Console.Error.WriteLine($"runai-bench scheduler: unknown argument \"{a}\"\n{Usage}");
+            return 2;
+        }
+
+        var load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        var runs = quick ? 3 : 9;
+        var result = new JsonObject { ["benchmark"] = "scheduler", ["quick"] = quick };
+        var growth = new JsonObject();
+        JsonObject? full = null;
+        foreach (var nodes in new[] { 500, 1000, 2000, 4000 })
+        {
+            var measured = Measure(nodes, nodes == 4000 ? runs : Math.Max(3, runs / 2));
+            growth[nodes.ToString(System.Globalization.CultureInfo.InvariantCulture)] = measured["cycle_ms"]!.DeepClone();
+            Console.Error.WriteLine($"scheduler: {nodes} nodes: {measured.ToJsonString()}");
+            if (nodes == 4000) full = measured;
+        }
+
+        foreach (var (key, value) in full!) result[key] = value?.DeepClone();
+        result["cycle_ms_by_nodes"] = growth;
+        result["growth_500_to_4000"] = Math.Round((double)growth["4000"]! / (double)growth["500"]!, 2);
+        result["anchors"] = new JsonObject
+        {
+            ["kai_scheduler_cycle_ms_reported"] = "2350-2500",
+            ["kueue_baseline_workloads_per_s"] = Math.Round(15_000 / 351.0, 1),
+        };
+        var machine = BenchHost.Machine();
+        machine["loadAverage"] = new JsonObject { ["start"] = load, ["end"] = File.ReadAllText("/proc/loadavg").Split(' ')[0] };
+        result["machine"] = machine;
+        result["date"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        Console.Out.WriteLine(result.ToJsonString());
+        return 0;
+    }
+
+    private static JsonObject Measure(int nodes, int runs)
+    {
+        var (snapshot, shape) = SyntheticCluster.Build(nodes);
+        // One untimed cycle first: JIT and first-touch allocation are not part of a steady-state cycle.
+        var warm = new SchedulingCycle(snapshot).Run();
+        var cycles = new List<double>();
+        var plans = new List<double>();
+        CycleResult? last = null;
+        var victims = 0;
+        for (var r = 0; r < runs; r++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            var sw = Stopwatch.StartNew();
+            var cycle = new SchedulingCycle(snapshot);
+            last = cycle.Run();
+            cycles.Add(sw.Elapsed.TotalMilliseconds);
+            sw.Restart();
+            victims = cycle.PlanPreemptions(maxPreemptors: 64).Count;
+            plans.Add(sw.Elapsed.TotalMilliseconds);
+        }
+
+        if (last!.Bindings.Count != warm.Bindings.Count) throw new InvalidOperationException("the cycle is not deterministic");
+        cycles.Sort();
+        plans.Sort();
+        var median = cycles[cycles.Count / 2];
+        return new JsonObject
+        {
+            ["nodes"] = nodes,
+            ["gpus"] = shape.ClusterGpus,
+            ["pods"] = shape.BoundPods + shape.PendingPods,
+            ["bound_pods"] = shape.BoundPods,
+            ["pending_gangs"] = shape.PendingGangs,
+            ["pending_pods"] = shape.PendingPods,
+            ["projects"] = SyntheticCluster.Projects,
+            ["cycle_ms"] = Math.Round(median, 1),
+            ["cycle_ms_min"] = Math.Round(cycles[0], 1),
+            ["cycle_ms_max"] = Math.Round(cycles[^1], 1),
+            ["runs"] = runs,
+            ["placed_gangs"] = last.PlacedWorkloads,
+            ["placed_pods"] = last.Bindings.Count,
+            ["decisions_per_s"] = Math.Round(last.Bindings.Count / (median / 1000.0)),
+            ["pending_by_reason"] = new JsonObject(last.PendingByReason.Where(kv => kv.Value > 0).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+            ["preemption_plan_ms"] = Math.Round(plans[plans.Count / 2], 1),
+            ["victims_planned"] = victims,
+        };
+    }
+}
