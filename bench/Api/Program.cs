@@ -20,7 +20,7 @@ internal static class Program
 
         if (args is ["scheduler", ..])
         {
-            return Scheduler.SchedulerBenchProgram.Run(args[1..]);
+            return await Scheduler.SchedulerBenchProgram.RunAsync(args[1..]);
         }
 
         if (args is ["runtime", ..])

@@ -6,27 +6,36 @@ namespace Runai.Bench.Scheduler;
 
 /// <summary>
 /// <c>Runai.Bench scheduler [--quick]</c>: one full scheduling cycle (and the overseer's victim search) over an
-/// in-memory snapshot of 4,000 nodes × 8 GPUs and 140,000 pods, and how the cycle grows from 500 to 4,000 nodes.
-/// The last stdout line is one JSON object with <c>cycle_ms</c> (median at 4,000 nodes) and <c>placements_per_s</c>.
+/// in-memory snapshot of 4,000 nodes × 8 GPUs and 140,000 pods, how the cycle grows from 500 to 4,000 nodes, and
+/// gang placement through the simulated API at 1,000 nodes. The last stdout line is one JSON object with
+/// <c>cycle_ms</c> (median at 4,000 nodes, also with --quick) and <c>placements_per_s</c> (pods bound per second
+/// end to end).
 /// </summary>
 internal static class SchedulerBenchProgram
 {
-    private const string Usage = "usage: Runai.Bench scheduler [--quick]";
+    private const string Usage = "usage: Runai.Bench scheduler [--quick] [--sim-dll PATH]";
 
-    public static int Run(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
         var quick = false;
-        foreach (var a in args)
+        string? simDll = null;
+        for (var i = 0; i < args.Length; i++)
         {
-            if (a == "--quick")
+            switch (args[i])
             {
-                quick = true;
-                continue;
+                case "--quick":
+                    quick = true;
+                    break;
+                case "--sim-dll" when i + 1 < args.Length:
+                    simDll = args[++i];
+                    break;
+                default:
+                    await Console.Error.WriteLineAsync($"runai-bench scheduler: unknown or incomplete argument \"{args[i]}\"\n{Usage}");
+                    return 2;
             }
-
-            Console.Error.WriteLine($"runai-bench scheduler: unknown argument \"{a}\"\n{Usage}");
-            return 2;
         }
+
+        using var stop = BenchHost.Stop();
 
         var load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
         var runs = quick ? 3 : 9;
@@ -43,6 +52,26 @@ internal static class SchedulerBenchProgram
 
         foreach (var (key, value) in full!) result[key] = value?.DeepClone();
         result["cycle_ms_by_nodes"] = growth;
+
+        // End to end through the simulated API at 1,000 nodes.
+        JsonObject e2e;
+        try
+        {
+            e2e = await new SchedulerEndToEnd(1000, quick ? 600 : 2000, simDll ?? SimProcess.BuiltAssemblyPath(), Console.Error).RunAsync(stop.Token);
+        }
+        catch (BenchmarkFailedException e)
+        {
+            await Console.Error.WriteLineAsync($"runai-bench scheduler: FAILED: {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("runai-bench scheduler: interrupted");
+            return 130;
+        }
+
+        result["placements_per_s"] = e2e["placements_per_s"]!.DeepClone();
+        result["end_to_end"] = e2e;
         result["growth_500_to_4000"] = Math.Round((double)growth["4000"]! / (double)growth["500"]!, 2);
         result["anchors"] = new JsonObject
         {
