@@ -13,8 +13,6 @@ public sealed class DeployManifestTests(SimFixture sim) : IClassFixture<SimFixtu
 {
     public static TheoryData<string> Components => new(RunaiComponents.Deployments);
 
-    private static readonly string[] ComponentsWithTheirOwnRules = [RunaiComponents.Scheduler, RunaiComponents.WorkloadOverseer];
-
     private static IReadOnlyList<JsonObject> Objects(string component) => KubeYaml.ReadObjectsFromFile(Repo.ComponentManifest(component));
 
     private static JsonObject One(IReadOnlyList<JsonObject> objects, string kind)
@@ -59,8 +57,7 @@ public sealed class DeployManifestTests(SimFixture sim) : IClassFixture<SimFixtu
     [MemberData(nameof(Components))]
     public void EachComponentHasItsSixObjectsNamedAfterIt(string component)
     {
-        // Configuration a component reads (workload-overseer ships runai-scheduling-policy) is named for what it holds.
-        var objects = Objects(component).Where(o => (string?)o["kind"] != "ConfigMap").ToList();
+        var objects = Objects(component);
         Assert.Equal(
             ["ClusterRole", "ClusterRoleBinding", "Deployment", "Service", "ServiceAccount", "ServiceMonitor"],
             objects.Select(o => (string)o["kind"]!).Order(StringComparer.Ordinal));
@@ -97,10 +94,9 @@ public sealed class DeployManifestTests(SimFixture sim) : IClassFixture<SimFixtu
             from verb in r["verbs"]!.AsArray()
             select $"{resource}:{verb}:{string.Join(',', (r["resourceNames"] as JsonArray ?? []).Select(n => (string)n!))}")
             .Order(StringComparer.Ordinal);
-        string[] host = ["events:create:", "events:patch:", "leases:create:", $"leases:get:{component}", $"leases:update:{component}"];
-        // Components with their logic add the rules it needs; Scheduling.Tests runs them under exactly these rules.
-        if (ComponentsWithTheirOwnRules.Contains(component)) Assert.Subset(grants.ToHashSet(), host.ToHashSet());
-        else Assert.Equal(host, grants);
+        Assert.Equal(
+            ["events:create:", "events:patch:", "leases:create:", $"leases:get:{component}", $"leases:update:{component}"],
+            grants);
     }
 
     [Theory]
