@@ -358,6 +358,28 @@ if ((${#component_urls[@]})); then
   done
 fi
 
+# runai-node-exporter runs as a DaemonSet, one pod per GPU node; each pod's loopback URL (from its sim.run.ai/ports
+# annotation) goes to "nodeExporters" once it answers.
+if [[ " ${built_images[*]:-} " == *" runai/node-daemon:dev "* && -f deploy/components/runai-node-exporter.yaml ]]; then
+  step "Waiting for runai-node-exporter on the GPU nodes"
+  deadline=$((SECONDS + start_timeout)) ne_desired=""
+  while ((SECONDS < deadline)); do
+    check_running sim
+    ne_desired=$(kubectl get daemonset -n runai runai-node-exporter -o jsonpath='{.status.desiredNumberScheduled}' 2>/dev/null || true)
+    node_exporters=()
+    while read -r _ ne_ports; do
+      [[ "$ne_ports" =~ \"9500\":([0-9]+) ]] || continue
+      ne_url="http://127.0.0.1:${BASH_REMATCH[1]}/metrics"
+      [[ "$(http_status "$ne_url")" == 200 ]] && node_exporters+=("$ne_url")
+    done < <(kubectl get pods -n runai -l app=runai-node-exporter \
+      -o jsonpath='{range .items[*]}{.spec.nodeName}{" "}{.metadata.annotations.sim\.run\.ai/ports}{"\n"}{end}' 2>/dev/null | sort || true)
+    [[ -n "$ne_desired" && "$ne_desired" != 0 ]] && ((${#node_exporters[@]} >= ne_desired)) && break
+    sleep 0.5
+  done
+  [[ -n "$ne_desired" ]] && ((${#node_exporters[@]} >= ne_desired)) \
+    || warn "runai-node-exporter answers on ${#node_exporters[@]} of ${ne_desired:-?} nodes (see: .run/bin/kubectl get pods -n runai -l app=runai-node-exporter)"
+fi
+
 # ---------------------------------------------------------------------------------------------
 # Prometheus
 
@@ -382,6 +404,8 @@ scrape_jobs+=("prometheus|http|127.0.0.1:$prom_port|/metrics|")
     # each is scraped under a job named after its component (the pod's app label).
     echo "  - job_name: 'runai-pods'"
     echo "    scheme: 'http'"
+    # Series labels win over target labels: the node exporter's GPU series name the pod holding the GPU.
+    echo "    honor_labels: true"
     echo "    http_sd_configs:"
     echo "      - url: '$pod_discovery'"
     echo "        refresh_interval: 5s"

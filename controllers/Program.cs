@@ -1,5 +1,6 @@
 using Runai.Core;
 using Runai.Core.Hosting;
+using Runai.Controllers.Admission;
 using Runai.Controllers.Overseer;
 using Runai.Controllers.Scheduling;
 using Runai.Hosting;
@@ -10,8 +11,12 @@ return await ComponentHost.RunAsync("runai-controllers", args, new Dictionary<st
 {
     [RunaiComponents.WorkloadController] = () => new LeadershipOnlyComponent(RunaiComponents.WorkloadController),
     [RunaiComponents.Scheduler] = () => new SchedulerComponent(),
-    [RunaiComponents.Admission] = () => new LeadershipOnlyComponent(RunaiComponents.Admission),
+    [RunaiComponents.Admission] = () => new AdmissionComponent(),
     [RunaiComponents.WorkloadOverseer] = () => new OverseerComponent(),
     [RunaiComponents.StatusUpdater] = () => new LeadershipOnlyComponent(RunaiComponents.StatusUpdater),
     [RunaiComponents.SharedObjectsController] = () => new LeadershipOnlyComponent(RunaiComponents.SharedObjectsController),
+},
+new Dictionary<string, IReadOnlyCollection<string>>
+{
+    [RunaiComponents.Admission] = AdmissionComponent.Flags,
 });

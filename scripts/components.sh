@@ -15,6 +15,7 @@
 IMAGES=(
   "runai/controllers:dev|dotnet {root}/controllers/bin/Release/net10.0/Runai.Controllers.dll"
   "runai/exporter:dev|dotnet {root}/exporter/bin/Release/net10.0/Runai.Exporter.dll"
+  "runai/node-daemon:dev|env NVML_SIM_CONFIG={nvmlDevices} {root}/node-daemon/bin/Release/net10.0/Runai.NodeDaemon --nvml-library {root}/node-daemon/nvml-sim/build --pod-resources-socket {podResourcesSocket}"
 )
 
 # Manifests the sim applies after the scenario (files or directories), skipped while absent.

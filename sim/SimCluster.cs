@@ -153,6 +153,16 @@ internal sealed class SimCluster : IAsyncDisposable
         };
         await cluster.BootstrapAsync(options, ct);
         await cluster.WriteKubeconfigAsync();
+        var manifests = options.Manifests.Count > 0 ? await ReadManifestsAsync(options.Manifests, ct) : [];
+        // Admission webhooks are registered before the scenario's objects, as on a cluster where the platform was
+        // installed before users submitted work: the seed's MPIJob pods go through runai-admission (and, with
+        // failurePolicy Fail, wait for it, retried by the MPI operator) instead of slipping past it.
+        var (admissionConfigs, rest) = (manifests.Where(IsWebhookConfiguration).ToList(), manifests.Where(o => !IsWebhookConfiguration(o)).ToList());
+        if (admissionConfigs.Count > 0)
+        {
+            await cluster.ApplyManifestObjectsAsync(admissionConfigs, ct);
+        }
+
         if (options.ScenarioPath is not null)
         {
             var scenario = Scenario.Load(options.ScenarioPath);
@@ -169,9 +179,9 @@ internal sealed class SimCluster : IAsyncDisposable
             await cluster.StartWorkloadSimulationAsync([], loggers, ct);
         }
 
-        if (options.Manifests.Count > 0)
+        if (rest.Count > 0)
         {
-            await cluster.ApplyManifestsAsync(options.Manifests, ct);
+            await cluster.ApplyManifestObjectsAsync(rest, ct);
         }
 
         return cluster;
@@ -261,7 +271,14 @@ internal sealed class SimCluster : IAsyncDisposable
     /// Applies manifest files (or every *.yaml/*.yml of a directory) as <c>kubectl apply</c> would for new objects; an
     /// object that exists already (the runai namespace, say) gets the manifest merged in.
     /// </summary>
-    public async Task ApplyManifestsAsync(IEnumerable<string> paths, CancellationToken ct = default)
+    public async Task ApplyManifestsAsync(IEnumerable<string> paths, CancellationToken ct = default) =>
+        await ApplyManifestObjectsAsync(await ReadManifestsAsync(paths, ct), ct);
+
+    private static bool IsWebhookConfiguration(JsonObject obj) =>
+        (string?)obj["apiVersion"] == "admissionregistration.k8s.io/v1"
+        && (string?)obj["kind"] is "MutatingWebhookConfiguration" or "ValidatingWebhookConfiguration";
+
+    private static async Task<List<JsonObject>> ReadManifestsAsync(IEnumerable<string> paths, CancellationToken ct)
     {
         var objects = new List<JsonObject>();
         foreach (var path in paths)
@@ -282,6 +299,11 @@ internal sealed class SimCluster : IAsyncDisposable
             }
         }
 
+        return objects;
+    }
+
+    private async Task ApplyManifestObjectsAsync(IReadOnlyList<JsonObject> objects, CancellationToken ct)
+    {
         var fresh = new List<JsonObject>();
         foreach (var obj in objects)
         {
@@ -319,6 +341,7 @@ internal sealed class SimCluster : IAsyncDisposable
             PodLogDirectory = _podLogs,
             StateDirectory = Path.Combine(RunDirectory, "pods"),
             PodResourcesSocket = node => PodResourcesServer.SocketPath(SocketDirectory, node),
+            NvmlDevices = node => NvmlDeviceFile.PathOf(SocketDirectory, node),
         }, loggers.CreateLogger<ProcessRuntime>());
         // Each stand-in calls the API under its own name, as on a real cluster, so the per-identity audit tells
         // them apart from the admin and from the components. They hold system:masters rather than the bootstrap

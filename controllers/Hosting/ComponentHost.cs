@@ -27,9 +27,10 @@ namespace Runai.Hosting;
 /// </summary>
 internal static class ComponentHost
 {
-    public static async Task<int> RunAsync(string program, string[] args, IReadOnlyDictionary<string, Func<IComponent>> components)
+    public static async Task<int> RunAsync(string program, string[] args, IReadOnlyDictionary<string, Func<IComponent>> components,
+        IReadOnlyDictionary<string, IReadOnlyCollection<string>>? componentFlags = null)
     {
-        var parsed = ComponentHostArguments.Parse(args, components.Keys.ToArray());
+        var parsed = ComponentHostArguments.Parse(args, components.Keys.ToArray(), componentFlags);
         if (parsed.HelpRequested)
         {
             Console.Out.WriteLine($"{program} {ComponentHostArguments.Usage}");
@@ -65,9 +66,15 @@ internal static class ComponentHost
         // Before the first metric is registered: keep process and runtime series, drop the per-request meter flood.
         Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressEventCounters = true, SuppressMeters = true });
 
+        var component = components[options.Component]();
+        if (component is IServingComponent configurable && configurable.Configure(options) is { } settingsError)
+        {
+            Console.Error.WriteLine($"{program}: {settingsError}");
+            return 2;
+        }
+
         await using var logger = CreateLogger(options);
         using var kubernetes = new Kubernetes(kubeConfig);
-        var component = components[options.Component]();
         var health = new ApiHealth(options.Identity!, options.Lease.LeaseDuration, TimeProvider.System);
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -88,8 +95,10 @@ internal static class ComponentHost
         builder.Services.AddSingleton(new LeadershipService.Settings(component, options));
         builder.Services.AddSingleton<LeadershipService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeadershipService>());
+        (component as IServingComponent)?.ConfigureHost(builder);
 
         await using var app = builder.Build();
+        (component as IServingComponent)?.Map(app);
         app.MapMetrics("/metrics");
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", (ApiHealth h) =>

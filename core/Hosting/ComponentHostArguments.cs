@@ -23,8 +23,12 @@ internal static class ComponentHostArguments
         "--lease-duration", "--renew-deadline", "--retry-period", "--identity",
     ];
 
-    public static ParsedArguments Parse(IReadOnlyList<string> args, IReadOnlyCollection<string> components)
+    /// <param name="componentFlags">Flags that belong to one component only (e.g. runai-admission's
+    /// <c>--webhook-listen</c>); their values reach it as <see cref="ComponentHostOptions.Settings"/>.</param>
+    public static ParsedArguments Parse(IReadOnlyList<string> args, IReadOnlyCollection<string> components,
+        IReadOnlyDictionary<string, IReadOnlyCollection<string>>? componentFlags = null)
     {
+        componentFlags ??= new Dictionary<string, IReadOnlyCollection<string>>();
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Count; i++)
         {
@@ -41,7 +45,7 @@ internal static class ComponentHostArguments
                 return Fail($"unexpected argument '{arg}' (flags start with --)");
             }
 
-            if (!Flags.Contains(name))
+            if (!Flags.Contains(name) && !componentFlags.Values.Any(f => f.Contains(name)))
             {
                 return Fail($"unknown flag {name}");
             }
@@ -77,7 +81,25 @@ internal static class ComponentHostArguments
             return Fail($"unknown component '{component}' (one of: {validList})");
         }
 
-        var options = new ComponentHostOptions { Component = component };
+        var ownFlags = componentFlags.GetValueOrDefault(component) ?? [];
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in values)
+        {
+            if (Flags.Contains(name))
+            {
+                continue;
+            }
+
+            if (!ownFlags.Contains(name))
+            {
+                var owners = string.Join(", ", componentFlags.Where(kv => kv.Value.Contains(name)).Select(kv => kv.Key).Order(StringComparer.Ordinal));
+                return Fail($"{name} is a flag of {owners}, not of {component}");
+            }
+
+            settings[name] = value;
+        }
+
+        var options = new ComponentHostOptions { Component = component, Settings = settings };
 
         if (values.TryGetValue("--kubeconfig", out var kubeconfig))
         {

@@ -45,6 +45,9 @@ internal sealed record ComponentHostOptions
 
     /// <summary>This replica's name in the Lease; null until <see cref="ComponentIdentity.Default"/> fills it.</summary>
     public string? Identity { get; init; }
+
+    /// <summary>Values of the component's own flags (see <c>ComponentHostArguments.Parse</c>), by flag name.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>How a replica names itself in the Lease when <c>--identity</c> is not given.</summary>

@@ -34,7 +34,7 @@ internal static class ContainerCommand
     }
 
     /// <summary>
-    /// Rewrites <c>--listen ADDR:PORT</c> (or <c>--listen=ADDR:PORT</c>) to <c>127.0.0.1:REAL</c>, REAL from
+    /// Rewrites <c>--listen ADDR:PORT</c> and every <c>--*-listen</c> (or <c>--flag=ADDR:PORT</c>) to <c>127.0.0.1:REAL</c>, REAL from
     /// <paramref name="realPortFor"/> (given the asked port); answers the new arguments and asked → real ports.
     /// </summary>
     public static (IReadOnlyList<string> Args, IReadOnlyDictionary<int, int> Ports) RewriteListen(IReadOnlyList<string> args, Func<int, int> realPortFor)
@@ -44,17 +44,18 @@ internal static class ContainerCommand
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
-            if (arg == "--listen" && i + 1 < args.Count && AskedPort(args[i + 1]) is { } asked)
+            var eq = arg.IndexOf('=', StringComparison.Ordinal);
+            if (IsListenFlag(arg) && i + 1 < args.Count && AskedPort(args[i + 1]) is { } asked)
             {
                 var real = ports[asked] = realPortFor(asked);
                 result.Add(arg);
                 result.Add(string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{real}"));
                 i++;
             }
-            else if (arg.StartsWith("--listen=", StringComparison.Ordinal) && AskedPort(arg["--listen=".Length..]) is { } asked2)
+            else if (eq > 0 && IsListenFlag(arg[..eq]) && AskedPort(arg[(eq + 1)..]) is { } asked2)
             {
                 var real = ports[asked2] = realPortFor(asked2);
-                result.Add(string.Create(CultureInfo.InvariantCulture, $"--listen=127.0.0.1:{real}"));
+                result.Add(string.Create(CultureInfo.InvariantCulture, $"{arg[..eq]}=127.0.0.1:{real}"));
             }
             else
             {
@@ -64,6 +65,10 @@ internal static class ContainerCommand
 
         return (result, ports);
     }
+
+    /// <summary><c>--listen</c> and the <c>--*-listen</c> flags of a component's other servers (e.g. <c>--webhook-listen</c>).</summary>
+    private static bool IsListenFlag(string flag) =>
+        flag == "--listen" || (flag.StartsWith("--", StringComparison.Ordinal) && flag.EndsWith("-listen", StringComparison.Ordinal));
 
     /// <summary>The port of ":8080", "0.0.0.0:8080", "[::]:8080" or "8080"; null when there is none.</summary>
     public static int? AskedPort(string address)

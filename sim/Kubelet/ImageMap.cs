@@ -6,7 +6,7 @@ namespace Runai.Sim.Kubelet;
 /// Which container images the simulated kubelet runs as real local processes, and with what command (the image's
 /// entrypoint; the container's <c>args</c> are appended). Entries are <c>IMAGE=COMMAND</c>; a file holds one per line,
 /// <c>#</c> starts a comment. COMMAND is split into words like a shell would (single and double quotes, backslash),
-/// without expansion; <c>{node}</c>, <c>{namespace}</c>, <c>{pod}</c> and <c>{podResourcesSocket}</c> are replaced per pod.
+/// without expansion; <c>{node}</c>, <c>{namespace}</c>, <c>{pod}</c>, <c>{podResourcesSocket}</c> and <c>{nvmlDevices}</c> (the node's GPU file for the NVML test library) are replaced per pod.
 /// Images not in the map are simulated from the pod's <c>sim.run.ai/*</c> annotations as before.
 /// </summary>
 internal sealed class ImageMap

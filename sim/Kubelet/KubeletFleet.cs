@@ -48,7 +48,7 @@ internal sealed class KubeletFleet
         this.loggers = loggers;
         this.time = time ?? TimeProvider.System;
         log = loggers.CreateLogger<KubeletFleet>();
-        agents = nodes.Select((spec, i) => new NodeAgent(spec, i)).ToDictionary(a => a.Spec.Name);
+        agents = nodes.Select((spec, i) => new NodeAgent(spec, i, NvmlDeviceFile.PathOf(socketDirectory, spec.Name))).ToDictionary(a => a.Spec.Name);
     }
 
     /// <summary>Completes once every Node is registered and the pod-resources sockets listen.</summary>
@@ -76,6 +76,7 @@ internal sealed class KubeletFleet
         {
             log.LogDebug("Registering {Count} nodes", agents.Count);
             await Task.WhenAll(agents.Values.Select(a => RegisterAsync(a, ct))).ConfigureAwait(false);
+            foreach (var agent in agents.Values) agent.WriteDevices();
             await using var server = new PodResourcesServer(agents.Values.ToList(), socketDirectory, loggers);
             await server.StartAsync(ct).ConfigureAwait(false);
             started.TrySetResult();
@@ -484,7 +485,7 @@ internal sealed class KubeletFleet
     }
 
     /// <summary>One node's kubelet state: its spec, readiness and device allocations.</summary>
-    private sealed class NodeAgent(SimNodeSpec spec, int index) : INodeResources
+    private sealed class NodeAgent(SimNodeSpec spec, int index, string deviceFile) : INodeResources
     {
         private readonly object gate = new();
         private readonly Dictionary<string, V1Pod> admitted = new();
@@ -514,8 +515,10 @@ internal sealed class KubeletFleet
         {
             lock (gate)
             {
-                var (_, error) = Allocator.Allocate(pod);
+                var fresh = Allocator.Of(pod.Metadata!.Uid) is null;
+                var (devices, error) = Allocator.Allocate(pod);
                 if (error is null) admitted[pod.Metadata!.Uid] = pod;
+                if (fresh && devices is not null) WriteDevices();
                 return error;
             }
         }
@@ -524,7 +527,7 @@ internal sealed class KubeletFleet
         {
             lock (gate)
             {
-                Allocator.Release(uid);
+                if (Allocator.Release(uid)) WriteDevices();
                 admitted.Remove(uid);
             }
         }
@@ -534,6 +537,17 @@ internal sealed class KubeletFleet
             lock (gate)
             {
                 foreach (var uid in admitted.Keys.Where(u => !present.Contains(u)).ToList()) Release(uid);
+            }
+        }
+
+        /// <summary>Writes the node's driver file for the NVML test library: its GPUs, busy where held.</summary>
+        public void WriteDevices()
+        {
+            if (Spec.Gpus == 0) return;
+            lock (gate)
+            {
+                var held = Allocator.Allocations.SelectMany(a => a.Containers.Values.SelectMany(ids => ids)).ToHashSet();
+                NvmlDeviceFile.Write(deviceFile, NvmlDeviceFile.Render(Spec, Allocator.Devices, held));
             }
         }
 

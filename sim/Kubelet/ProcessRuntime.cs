@@ -24,6 +24,8 @@ internal sealed record ProcessRuntimeOptions
     public required string StateDirectory { get; init; }
     /// <summary>A node's pod-resources socket, for the <c>{podResourcesSocket}</c> placeholder.</summary>
     public Func<string, string> PodResourcesSocket { get; init; } = _ => "";
+    /// <summary>A node's GPU driver file for the NVML test library, for the <c>{nvmlDevices}</c> placeholder.</summary>
+    public Func<string, string> NvmlDevices { get; init; } = _ => "";
     /// <summary>Longest interval between readiness probes (a probe's periodSeconds is capped to keep the simulation brisk).</summary>
     public TimeSpan MaxProbePeriod { get; init; } = TimeSpan.FromSeconds(2);
 }
@@ -283,6 +285,7 @@ internal sealed class ProcessRuntime : IAsyncDisposable
             ["namespace"] = run.Namespace,
             ["pod"] = run.Name,
             ["podResourcesSocket"] = _options.PodResourcesSocket(node),
+            ["nvmlDevices"] = _options.NvmlDevices(node),
         });
         var unavailable = ContainerCommand.Unavailable(command, p => File.Exists(p) || Directory.Exists(p), OnPath);
         if (unavailable is not null)

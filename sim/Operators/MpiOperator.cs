@@ -17,6 +17,7 @@ namespace Runai.Sim.Operators;
 internal sealed class MpiOperator
 {
     private static readonly TimeSpan Resync = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
 
     private readonly IKubernetes client;
     private readonly ILoggerFactory loggers;
@@ -54,8 +55,10 @@ internal sealed class MpiOperator
     private async Task ReconcileLoopAsync(Informer<JsonObject> jobs, Informer<V1Pod> pods, Signal changed, CancellationToken ct)
     {
         await Task.WhenAll(jobs.Synced, pods.Synced).WaitAsync(ct).ConfigureAwait(false);
+        var backoff = TimeSpan.Zero;
         while (!ct.IsCancellationRequested)
         {
+            var failed = false;
             var allPods = pods.Items;
             deleting.IntersectWith(allPods.Select(p => p.Metadata?.Uid ?? ""));
             foreach (var json in jobs.Items)
@@ -79,10 +82,13 @@ internal sealed class MpiOperator
                 }
                 catch (Exception e) when (!ct.IsCancellationRequested)
                 {
+                    failed = true;
                     log.LogWarning("Reconciling MPIJob {Namespace}/{Name} failed: {Error}", job.Namespace(), job.Name(), ApiCalls.Describe(e));
                 }
             }
-            await changed.WaitAsync(Resync, time, ct).ConfigureAwait(false);
+            // A failed pass (a webhook refusing pods, say) is retried with back-off, as the operator's rate-limited queue does.
+            backoff = failed ? TimeSpan.FromTicks(Math.Clamp(backoff.Ticks * 2, FirstRetry.Ticks, Resync.Ticks)) : TimeSpan.Zero;
+            await changed.WaitAsync(failed ? backoff : Resync, time, ct).ConfigureAwait(false);
         }
     }
 

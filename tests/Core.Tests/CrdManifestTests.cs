@@ -6,7 +6,7 @@ namespace Runai.Core.Tests;
 public sealed class CrdManifestTests
 {
     public static TheoryData<string> RunaiCrds => new(RunaiCrdNames);
-    public static TheoryData<string> AllCrds => new(RunaiCrdNames.Concat(ThirdPartyCrdNames));
+    public static TheoryData<string> AllCrds => new(RunaiCrdNames.Concat(SchedulingCrdNames).Concat(ThirdPartyCrdNames));
 
     private static readonly string[] RunaiCrdNames =
     [
@@ -15,6 +15,12 @@ public sealed class CrdManifestTests
         "deploy/crds/run.ai_trainingworkloads.yaml",
         "deploy/crds/run.ai_inferenceworkloads.yaml",
         "deploy/crds/run.ai_interactiveworkloads.yaml",
+    ];
+
+    /// <summary>The product's kinds outside group run.ai: runai-scheduler's pod groups.</summary>
+    private static readonly string[] SchedulingCrdNames =
+    [
+        "deploy/crds/scheduling.run.ai_podgroups.yaml",
     ];
 
     private static readonly string[] ThirdPartyCrdNames =
@@ -29,7 +35,7 @@ public sealed class CrdManifestTests
     {
         var onDisk = RepoFiles.RunaiCrdFiles.Concat(RepoFiles.ThirdPartyCrdFiles)
             .Select(f => Path.GetRelativePath(RepoFiles.Root, f).Replace('\\', '/'));
-        Assert.Equal(RunaiCrdNames.Concat(ThirdPartyCrdNames).Order(), onDisk.Order());
+        Assert.Equal(RunaiCrdNames.Concat(SchedulingCrdNames).Concat(ThirdPartyCrdNames).Order(), onDisk.Order());
     }
 
     [Theory]

@@ -7,7 +7,7 @@ namespace Runai.Hosting.Tests;
 
 public sealed class ComponentHostArgumentsTests
 {
-    private static readonly string[] Components = [RunaiComponents.WorkloadController, RunaiComponents.Scheduler];
+    private static readonly string[] Components = [RunaiComponents.WorkloadController, RunaiComponents.Scheduler, RunaiComponents.Admission];
 
     private static ComponentHostOptions Valid(params string[] args)
     {
@@ -50,7 +50,8 @@ public sealed class ComponentHostArgumentsTests
         var joined = Valid("--kubeconfig=/k", "--listen=127.0.0.1:9090", "--log-format=json", "--log-level=debug",
             "--lease-namespace=kube-system", "--lease-duration=20s", "--renew-deadline=12s", "--retry-period=500ms",
             "--identity=pod-a");
-        Assert.Equal(spaced, joined);
+        Assert.Equal(spaced with { Settings = joined.Settings }, joined);
+        Assert.Empty(spaced.Settings);
         Assert.Equal("/k", spaced.Kubeconfig);
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, 9090), spaced.Listen);
         Assert.Equal(LogFormat.Json, spaced.LogFormat);
@@ -63,6 +64,30 @@ public sealed class ComponentHostArgumentsTests
             RetryPeriod = TimeSpan.FromMilliseconds(500),
         }, spaced.Lease);
         Assert.Equal("pod-a", spaced.Identity);
+    }
+
+    private static readonly Dictionary<string, IReadOnlyCollection<string>> OwnFlags = new()
+    {
+        ["runai-admission"] = ["--webhook-listen", "--webhook-failure-policy"],
+    };
+
+    [Fact]
+    public void AComponentsOwnFlagsReachItAsSettingsInBothSpellings()
+    {
+        var parsed = ComponentHostArguments.Parse(["--component", "runai-admission", "--webhook-listen", ":9443", "--webhook-failure-policy=Ignore"], Components, OwnFlags);
+        Assert.Null(parsed.Error);
+        Assert.Equal(":9443", parsed.Options!.Settings["--webhook-listen"]);
+        Assert.Equal("Ignore", parsed.Options.Settings["--webhook-failure-policy"]);
+    }
+
+    [Fact]
+    public void AnotherComponentsFlagIsRefusedNamingItsOwner()
+    {
+        var parsed = ComponentHostArguments.Parse(["--component", "workload-controller", "--webhook-listen", ":9443"], Components, OwnFlags);
+        Assert.Null(parsed.Options);
+        Assert.Equal("--webhook-listen is a flag of runai-admission, not of workload-controller", parsed.Error);
+        Assert.Equal("unknown flag --webhook-port",
+            ComponentHostArguments.Parse(["--component", "runai-admission", "--webhook-port", "1"], Components, OwnFlags).Error);
     }
 
     [Theory]
