@@ -404,7 +404,8 @@ scrape_jobs+=("prometheus|http|127.0.0.1:$prom_port|/metrics|")
     # each is scraped under a job named after its component (the pod's app label).
     echo "  - job_name: 'runai-pods'"
     echo "    scheme: 'http'"
-    # Series labels win over target labels: the node exporter's GPU series name the pod holding the GPU.
+    # Series labels win over target labels: the node exporter's GPU series name the pod holding the GPU, and the
+    # workload exporter's the workload's namespace and the node they describe.
     echo "    honor_labels: true"
     echo "    http_sd_configs:"
     echo "      - url: '$pod_discovery'"

@@ -6,7 +6,7 @@ namespace Runai.Bench;
 /// </summary>
 internal static class Program
 {
-    private const string Usage = "usage: Runai.Bench api|runtime|scheduler [--quick] [--sim-dll PATH]\n       Runai.Bench --list";
+    private const string Usage = "usage: Runai.Bench api|runtime|exporter|scheduler [--quick] [--sim-dll PATH]\n       Runai.Bench --list";
 
     public static async Task<int> Main(string[] args)
     {
@@ -14,8 +14,14 @@ internal static class Program
         {
             Console.Out.WriteLine("api");
             Console.Out.WriteLine("runtime");
+            Console.Out.WriteLine("exporter");
             Console.Out.WriteLine("scheduler");
             return 0;
+        }
+
+        if (args is ["exporter", ..])
+        {
+            return await Exporter.ExporterBenchProgram.MainAsync(args[1..]);
         }
 
         if (args is ["scheduler", ..])

@@ -99,11 +99,23 @@ internal static class ComponentHost
 
         await using var app = builder.Build();
         (component as IServingComponent)?.Map(app);
-        app.MapMetrics("/metrics");
+        if (component is IComponentEndpoints endpoints)
+        {
+            app.MapGet("/metrics", endpoints.WriteMetricsAsync);
+        }
+        else
+        {
+            app.MapMetrics("/metrics");
+        }
+
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", (ApiHealth h) =>
         {
             var r = h.Check();
+            if (r.Ready && h.Leading && component is IComponentEndpoints { NotReady: { } why })
+            {
+                r = new Readiness(false, why);
+            }
             return Results.Text((r.Ready ? "ok: " : "not ready: ") + r.Reason + "\n", statusCode: r.Ready ? 200 : 503);
         });
 

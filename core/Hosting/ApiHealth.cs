@@ -72,6 +72,18 @@ internal sealed class ApiHealth(string identity, TimeSpan freshness, TimeProvide
         }
     }
 
+    /// <summary>True while this replica holds the lease and runs the component.</summary>
+    public bool Leading
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _leading;
+            }
+        }
+    }
+
     public void SetLeading(bool leading)
     {
         lock (_gate)

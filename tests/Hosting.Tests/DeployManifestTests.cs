@@ -54,8 +54,8 @@ public sealed class DeployManifestTests(SimFixture sim) : IClassFixture<SimFixtu
         Assert.Equal(RunaiComponents.Deployments.Append(RunaiComponents.NodeExporter).Order(StringComparer.Ordinal), files);
     }
 
-    /// <summary>Kinds a component may ship beside its six (its webhook registration, its policy ConfigMap).</summary>
-    private static readonly string[] ExtraKinds = ["ConfigMap", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
+    /// <summary>Kinds a component may ship beside its six (its webhook registration, its policy ConfigMap, a Role in runai).</summary>
+    private static readonly string[] ExtraKinds = ["ConfigMap", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "Role", "RoleBinding"];
 
     private static readonly string[] SixKinds = ["ClusterRole", "ClusterRoleBinding", "Deployment", "Service", "ServiceAccount", "ServiceMonitor"];
 

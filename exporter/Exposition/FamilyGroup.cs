@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+
+namespace Runai.Exporter.Exposition;
+
+/// <summary>
+/// Families fed by one kind of object (workloads, projects, nodes, …) and each object's pre-rendered series, by key.
+/// Events replace an object's <see cref="ObjectSeries"/> whole; a deleted object is removed and so vanishes from the next
+/// scrape at once. Reads (scrapes) never block writes (events).
+/// </summary>
+internal sealed class FamilyGroup
+{
+    private readonly Dictionary<MetricFamily, int> _index = [];
+    private readonly ConcurrentDictionary<string, ObjectSeries> _objects = new(StringComparer.Ordinal);
+    private int _series;
+
+    public FamilyGroup(string name, params IReadOnlyList<MetricFamily> families)
+    {
+        Name = name;
+        Families = families;
+        for (var i = 0; i < families.Count; i++) _index.Add(families[i], i);
+    }
+
+    /// <summary>What the objects are (<c>workload</c>, <c>node</c>): the <c>kind</c> label of the exporter's own series.</summary>
+    public string Name { get; }
+
+    public IReadOnlyList<MetricFamily> Families { get; }
+
+    /// <summary>Objects with series.</summary>
+    public int Count => _objects.Count;
+
+    /// <summary>Series across all objects.</summary>
+    public int SeriesCount => Volatile.Read(ref _series);
+
+    public SeriesBuilder Builder() => new(this);
+
+    internal int IndexOf(MetricFamily family) =>
+        _index.TryGetValue(family, out var i) ? i : throw new ArgumentException($"{family.Name} is not a family of the {Name} group");
+
+    public void Set(string key, ObjectSeries series)
+    {
+        var before = 0;
+        _objects.AddOrUpdate(key, series, (_, old) =>
+        {
+            before = old.Count;
+            return series;
+        });
+        Interlocked.Add(ref _series, series.Count - before);
+    }
+
+    public void Remove(string key)
+    {
+        if (_objects.TryRemove(key, out var old)) Interlocked.Add(ref _series, -old.Count);
+    }
+
+    public void Clear()
+    {
+        foreach (var key in _objects.Keys) Remove(key);
+    }
+
+    public bool Contains(string key) => _objects.ContainsKey(key);
+
+    /// <summary>The objects' series as they are now; a scrape walks this once per family.</summary>
+    internal ICollection<ObjectSeries> Objects => _objects.Values;
+}
