@@ -58,16 +58,25 @@ public sealed class SeedStackTests(SeedStackCluster cluster) : IClassFixture<See
             pods => pods.Count == 2 && pods.All(p => !string.IsNullOrEmpty(p.Spec.NodeName)), "the seed's two workers bound", seconds: 120);
         Assert.All(workers, p => Assert.Equal(RunaiComponents.SchedulerName, p.Spec.SchedulerName));
         Assert.Equal(2, workers.Select(p => p.Spec.NodeName).Distinct().Count());
-        var events = (await cluster.Admin.CoreV1.ListNamespacedEventAsync("my-project")).Items;
-        Assert.All(workers, p => Assert.Contains(events, e => e.InvolvedObject?.Name == p.Metadata.Name && e.Reason == "Scheduled" && e.Source?.Component == RunaiComponents.Scheduler));
+        // The pod group is written after the binding in the same cycle: it may not be there yet.
         var group = await Wait.UntilAsync(async () =>
             {
-                var json = await cluster.Admin.CustomObjects.GetNamespacedCustomObjectAsync<System.Text.Json.Nodes.JsonObject>(
-                    PodGroup.KubeGroup, PodGroup.KubeApiVersion, "my-project", PodGroup.KubePluralName, PodGroup.NameFor("MPIJob", "nccl-roce-validation"));
-                return KubernetesJson.Deserialize<PodGroup>(json.ToJsonString());
+                try
+                {
+                    var json = await cluster.Admin.CustomObjects.GetNamespacedCustomObjectAsync<System.Text.Json.Nodes.JsonObject>(
+                        PodGroup.KubeGroup, PodGroup.KubeApiVersion, "my-project", PodGroup.KubePluralName, PodGroup.NameFor("MPIJob", "nccl-roce-validation"));
+                    return KubernetesJson.Deserialize<PodGroup>(json.ToJsonString());
+                }
+                catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+                {
+                    return null;
+                }
             },
-            g => g.Status?.Conditions.IsTrue(PodGroupConditionTypes.Scheduled) == true, "the seed's pod group scheduled");
-        Assert.Equal("my-project", group.Spec.Queue);
+            g => g?.Status?.Conditions.IsTrue(PodGroupConditionTypes.Scheduled) == true, "the seed's pod group scheduled");
+        Assert.Equal("my-project", group!.Spec.Queue);
         Assert.Equal("4", group.Spec.Gpus);
+        // Each binding's Event is recorded before the cycle writes the pod group.
+        var events = (await cluster.Admin.CoreV1.ListNamespacedEventAsync("my-project")).Items;
+        Assert.All(workers, p => Assert.Contains(events, e => e.InvolvedObject?.Name == p.Metadata.Name && e.Reason == "Scheduled" && e.Source?.Component == RunaiComponents.Scheduler));
     }
 }
