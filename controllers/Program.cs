@@ -1,4 +1,5 @@
 using Runai.Controllers.Admission;
+using Runai.Controllers.Overseer;
 using Runai.Controllers.Scheduling;
 using Runai.Controllers.Workloads;
 using Runai.Core;
@@ -12,7 +13,7 @@ return await ComponentHost.RunAsync("runai-controllers", args, new Dictionary<st
     [RunaiComponents.WorkloadController] = () => new WorkloadControllerComponent(),
     [RunaiComponents.Scheduler] = () => new SchedulerComponent(),
     [RunaiComponents.Admission] = () => new AdmissionComponent(),
-    [RunaiComponents.WorkloadOverseer] = () => new LeadershipOnlyComponent(RunaiComponents.WorkloadOverseer),
+    [RunaiComponents.WorkloadOverseer] = () => new OverseerComponent(),
     [RunaiComponents.StatusUpdater] = () => new LeadershipOnlyComponent(RunaiComponents.StatusUpdater),
     [RunaiComponents.SharedObjectsController] = () => new LeadershipOnlyComponent(RunaiComponents.SharedObjectsController),
 },

@@ -6,7 +6,7 @@ namespace Runai.Bench;
 /// </summary>
 internal static class Program
 {
-    private const string Usage = "usage: Runai.Bench api|runtime|exporter|annotations [--quick] [--sim-dll PATH]\n       Runai.Bench --list";
+    private const string Usage = "usage: Runai.Bench api|runtime|exporter|annotations|scheduler [--quick] [--sim-dll PATH]\n       Runai.Bench --list";
 
     public static async Task<int> Main(string[] args)
     {
@@ -16,6 +16,7 @@ internal static class Program
             Console.Out.WriteLine("runtime");
             Console.Out.WriteLine("exporter");
             Console.Out.WriteLine("annotations");
+            Console.Out.WriteLine("scheduler");
             return 0;
         }
 
@@ -27,6 +28,11 @@ internal static class Program
         if (args is ["annotations", ..])
         {
             return await Annotations.AnnotationsBenchProgram.MainAsync(args[1..]);
+        }
+
+        if (args is ["scheduler", ..])
+        {
+            return await Scheduler.SchedulerBenchProgram.RunAsync(args[1..]);
         }
 
         if (args is ["runtime", ..])

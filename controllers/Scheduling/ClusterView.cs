@@ -62,6 +62,17 @@ internal sealed class ClusterView
         _ => null,
     };
 
+    /// <summary>The cached workload object itself (for its annotations and uid); null when not cached.</summary>
+    public k8s.IKubernetesObject<V1ObjectMeta>? WorkloadObject(WorkloadRef r) => r.Kind switch
+    {
+        MpiJob.KubeKind => MpiJobs.Get(r.Namespace, r.Name),
+        RunaiJob.KubeKind => RunaiJobs.Get(r.Namespace, r.Name),
+        TrainingWorkload.KubeKind => Trainings.Get(r.Namespace, r.Name),
+        InferenceWorkload.KubeKind => Inferences.Get(r.Namespace, r.Name),
+        InteractiveWorkload.KubeKind => Interactives.Get(r.Namespace, r.Name),
+        _ => null,
+    };
+
     public (ClusterSnapshot Snapshot, SnapshotContext Context) Snapshot(SchedulingPolicy policy, IReadOnlyDictionary<string, AssumedPod>? assumed) =>
         SnapshotBuilder.Build(Nodes.List(), Projects.List(), Pods.List(), Workload, policy, assumed);
 }

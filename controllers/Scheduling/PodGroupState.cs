@@ -68,7 +68,7 @@ internal static class PodGroupState
                 Type = PodGroupConditionTypes.Scheduled,
                 Status = ConditionStatus.True,
                 Reason = ScheduledReason,
-                Message = $"{boundNow} of {info.MinMember} gang pods are bound",
+                Message = $"all {info.MinMember} pods of the gang are bound",
             };
         }
         else

@@ -34,13 +34,13 @@ public sealed partial class SchedulingCycle
 
     /// <summary>
     /// The evictions that would let gangs blocked for room in <see cref="Run"/> in, at most
-    /// <paramref name="maxPreemptors"/> of them: for a gang within its project's quota, preemptible workloads of
+    /// <paramref name="maxPreemptors"/> of them and <paramref name="maxVictimsPerPreemptor"/> victims each: for a gang within its project's quota, preemptible workloads of
     /// projects over their quota (those that stay at or above quota first, then furthest above their fair share,
     /// lowest priority, newest); for any gang, preemptible workloads of its own project with lower priority (lowest,
     /// newest first). Victims are taken whole, only as many as needed, and only when the gang then fits; a
     /// non-preemptible workload is never chosen.
     /// </summary>
-    public IReadOnlyList<Preemption> PlanPreemptions(int maxPreemptors = 8)
+    public IReadOnlyList<Preemption> PlanPreemptions(int maxPreemptors = 8, int maxVictimsPerPreemptor = 32)
     {
         Run();
         var running = RunningWorkloads();
@@ -49,36 +49,59 @@ public sealed partial class SchedulingCycle
         foreach (var job in _blocked) demand[job.Project] += MilliOf(job.Gang);
         var fair = FairShare.Compute(_state.Projects, demand, _state.TotalMilli);
 
+        // One order for the whole pass: furthest above fair share first, then lowest priority, newest. Whether a
+        // victim's project is still over quota is checked as victims are taken.
+        var reclaimable = running.Where(r => r.Preemptible && r.Milli > 0 && r.Project >= 0 && _state.Allocated(r.Project) > _state.Projects[r.Project].QuotaMilli).ToList();
+        reclaimable.Sort((a, b) =>
+        {
+            var c = (_state.Allocated(b.Project) - fair[b.Project]).CompareTo(_state.Allocated(a.Project) - fair[a.Project]);
+            if (c != 0) return c;
+            c = a.Priority.CompareTo(b.Priority);
+            if (c != 0) return c;
+            c = b.Order.CompareTo(a.Order);
+            return c != 0 ? c : string.CompareOrdinal(a.Key, b.Key);
+        });
+        var byProject = running.Where(r => r.Preemptible && r.Milli > 0 && r.Project >= 0).GroupBy(r => r.Project)
+            .ToDictionary(g => g.Key, g => g.OrderBy(r => r.Priority).ThenByDescending(r => r.Order).ThenBy(r => r.Key, StringComparer.Ordinal).ToList());
+
         var plans = new List<Preemption>();
         var used = new HashSet<string>(StringComparer.Ordinal);
         var preemptors = 0;
+        var attempts = 0;
         // The scheduler holds lower-priority gangs behind a blocked higher-priority one of their project, so making
         // room for them first would only hand it to someone else.
         var stillBlocked = new int[_state.Projects.Count];
         Array.Fill(stillBlocked, int.MinValue);
         foreach (var job in _blocked)
         {
-            if (preemptors >= maxPreemptors) break;
+            if (preemptors >= maxPreemptors || attempts >= 4 * maxPreemptors) break;
             var need = MilliOf(job.Gang);
             var p = job.Project;
             // A gang with members still missing could not start anyway: nothing is evicted for it.
             if (stillBlocked[p] > job.W.Priority || job.Incomplete) continue;
             var project = _state.Projects[p];
             var inQuota = _state.Allocated(p) + need <= project.QuotaMilli;
-            var candidates = new List<(RunningWorkload W, PreemptionKind Kind, int Group, double Excess)>();
-            foreach (var r in running)
+            // A shared device comes free only when all its sharers leave: for a gang of whole GPUs, evicting
+            // fractional work rarely makes room, so only workloads holding whole devices are taken.
+            var wholeOnly = Array.TrueForAll(job.Gang, g => !g.IsShared);
+            var candidates = new List<(RunningWorkload W, PreemptionKind Kind)>();
+            if (inQuota)
             {
-                if (!r.Preemptible || used.Contains(r.Key) || r.Project < 0 || !OnPools(r, job)) continue;
-                if (r.Project != p)
+                // Those that leave their project at or above its quota first.
+                foreach (var keep in (bool[])[true, false])
                 {
-                    if (!inQuota || _state.Allocated(r.Project) <= _state.Projects[r.Project].QuotaMilli) continue;
-                    var keepsQuota = _state.Allocated(r.Project) - r.Milli >= _state.Projects[r.Project].QuotaMilli;
-                    candidates.Add((r, PreemptionKind.Reclaim, keepsQuota ? 0 : 1, _state.Allocated(r.Project) - fair[r.Project]));
+                    foreach (var r in reclaimable)
+                    {
+                        if (r.Project == p || used.Contains(r.Key) || (wholeOnly && r.WholeGpus == 0)) continue;
+                        var keepsQuota = _state.Allocated(r.Project) - r.Milli >= _state.Projects[r.Project].QuotaMilli;
+                        if (keepsQuota == keep && OnPools(r, job)) candidates.Add((r, PreemptionKind.Reclaim));
+                    }
                 }
-                else if (r.Priority < job.W.Priority)
-                {
-                    candidates.Add((r, PreemptionKind.Priority, 2, 0));
-                }
+            }
+
+            foreach (var r in byProject.GetValueOrDefault(p) ?? [])
+            {
+                if (r.Priority < job.W.Priority && !used.Contains(r.Key) && !(wholeOnly && r.WholeGpus == 0) && OnPools(r, job)) candidates.Add((r, PreemptionKind.Priority));
             }
 
             if (candidates.Count == 0)
@@ -87,28 +110,19 @@ public sealed partial class SchedulingCycle
                 continue;
             }
 
-            candidates.Sort((a, b) =>
-            {
-                var c = a.Group.CompareTo(b.Group);
-                if (c != 0) return c;
-                c = b.Excess.CompareTo(a.Excess);
-                if (c != 0) return c;
-                c = a.W.Priority.CompareTo(b.W.Priority);
-                if (c != 0) return c;
-                c = b.W.Order.CompareTo(a.W.Order);
-                return c != 0 ? c : string.CompareOrdinal(a.W.Key, b.W.Key);
-            });
-
+            attempts++;
             var mark = _state.JournalPosition;
             var victims = new List<(RunningWorkload W, PreemptionKind Kind)>();
             var placed = false;
-            foreach (var (victim, kind, _, _) in candidates)
+            foreach (var (victim, kind) in candidates)
             {
+                if (victims.Count >= maxVictimsPerPreemptor) break;
                 // An earlier victim may have brought the victim's project down to its quota: then it is not over quota any more.
                 if (kind == PreemptionKind.Reclaim && _state.Allocated(victim.Project) <= _state.Projects[victim.Project].QuotaMilli) continue;
                 Release(victim);
                 victims.Add((victim, kind));
-                if (QuotaProblem(job, need, strict: true) is not null) continue;
+                // Placing is the costly step: try only once enough GPUs are free and the quota rules allow it.
+                if (Idle(job) < need || QuotaProblem(job, need, strict: true) is not null) continue;
                 var assigned = new List<Assignment>(job.Gang.Length);
                 if (TryPlaceWithinQuota(job, job.Gang, assigned, out _))
                 {
@@ -184,6 +198,7 @@ public sealed partial class SchedulingCycle
             r.Nodes.Add(pod.Node);
             r.Pods.Add(pod.Demand.Key);
             r.Milli += (long)pod.Demand.Gpus * GpuMilli.PerDevice + _state.BoundSharedMilli[b];
+            r.WholeGpus += pod.Demand.Gpus;
         }
 
         return [.. byKey.Values];
@@ -198,6 +213,7 @@ public sealed partial class SchedulingCycle
         public long ProjectHeldAtStart { get; } = projectHeldAtStart;
         public bool Preemptible { get; set; } = true;
         public long Milli { get; set; }
+        public int WholeGpus { get; set; }
         public List<int> BoundIndexes { get; } = [];
         public HashSet<int> Nodes { get; } = [];
         public List<string> Pods { get; } = [];

@@ -63,10 +63,13 @@ public sealed partial class SchedulingCycle
         _policy = snapshot.EffectivePolicy;
         _state = new ClusterState(snapshot, releasingCountsAsFree);
         _cpuCursor = new int[_state.PoolNames.Count + 1];
+        // Only workloads with pods waiting need their bound members (gang progress, anti-affinity): on a large
+        // cluster that is a few thousand of tens of thousands.
+        foreach (var w in snapshot.Pending) _bound.TryAdd(w.Key, new WorkloadBound());
         foreach (var pod in snapshot.Bound)
         {
             if (releasingCountsAsFree && pod.Releasing) continue;
-            if (!_bound.TryGetValue(pod.Workload, out var b)) _bound[pod.Workload] = b = new WorkloadBound();
+            if (!_bound.TryGetValue(pod.Workload, out var b)) continue;
             if (pod.Node >= 0 && pod.Node < _state.NodeCount) b.Nodes.Add(pod.Node);
             if (pod.Releasing) continue;
             b.Count++;
@@ -143,7 +146,7 @@ public sealed partial class SchedulingCycle
 
     private Job NewJob(WorkloadDemand w, int project)
     {
-        var bound = _bound.GetValueOrDefault(w.Key);
+        var bound = _bound.GetValueOrDefault(w.Key) is { Count: > 0 } or { Nodes.Count: > 0 } ? _bound[w.Key] : null;
         var boundCount = bound?.Count ?? 0;
         var min = Math.Max(1, w.MinMember);
         var pools = w.NodePools is { Count: > 0 } own ? own : _state.Projects[project].NodePools ?? [];

@@ -8,6 +8,7 @@ using Runai.Core.Hosting;
 using Runai.Core.Resources;
 using Runai.Core.Yaml;
 using Runai.Sim;
+using Runai.Sim.Api;
 
 namespace Runai.Scheduling.Tests.EndToEnd;
 
@@ -27,6 +28,7 @@ public abstract class SchedulingCluster : IAsyncLifetime
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _components = [];
+    private readonly List<Kubernetes> _clients = [];
     private SimCluster? _cluster;
 
     internal SimCluster Cluster => _cluster ?? throw new InvalidOperationException("not started");
@@ -43,17 +45,25 @@ public abstract class SchedulingCluster : IAsyncLifetime
         {
             ScenarioPath = Path.Combine(AppContext.BaseDirectory, "scenarios", Scenario),
             StartWorkloadSimulation = true,
+            // A watch learns that its client has gone only when it next writes: frequent bookmarks let the server stop promptly.
+            Api = new ApiServerOptions { BookmarkInterval = TimeSpan.FromSeconds(1) },
         });
         Admin = _cluster.CreateClient();
-        foreach (var component in Components())
+        foreach (var component in Components()) await StartAsync(component);
+    }
+
+    /// <summary>Runs a component in-process under its own ServiceAccount, with the RBAC its manifest grants.</summary>
+    public async Task StartAsync(IComponent component)
+    {
         {
             // Only the identity and its rights from the manifest; the component itself runs here, not as a pod.
             var manifest = Path.Combine(AppContext.BaseDirectory, "deploy-components", component.Name + ".yaml");
             var objects = KubeYaml.ReadObjects(await File.ReadAllTextAsync(manifest), manifest)
                 .Where(o => (string?)o["kind"] is "ServiceAccount" or "ClusterRole" or "ClusterRoleBinding" or "Role" or "RoleBinding" or "ConfigMap")
                 .ToList();
-            await _cluster.ApplyAsync(objects);
-            var client = _cluster.CreateClient(_cluster.IssueServiceAccountToken(RunaiComponents.Namespace, component.Name));
+            await Cluster.ApplyAsync(objects);
+            var client = Cluster.CreateClient(Cluster.IssueServiceAccountToken(RunaiComponents.Namespace, component.Name));
+            _clients.Add(client);
             var context = new ComponentContext(component.Name, component.Name + "-test", client, NullLoggerFactory.Instance, new NoServices());
             _components.Add(Task.Run(() => component.RunAsync(context, _stop.Token)));
         }
@@ -70,6 +80,54 @@ public abstract class SchedulingCluster : IAsyncLifetime
         project.Spec.NodePools = ["gpu-h200-pool"];
         await Admin.CustomObjects.CreateClusterCustomObjectAsync(project, Project.KubeGroup, Project.KubeApiVersion, Project.KubePluralName);
     }
+
+    /// <summary>
+    /// A TrainingWorkload and its pods, made here as workload-controller would (that component is not part of these
+    /// tests): one pod per worker with the workload labels, <c>schedulerName: runai-scheduler</c> and whole GPUs.
+    /// </summary>
+    public async Task CreateTrainingAsync(string ns, string name, int workers, int gpusEach, string priorityClass = "train")
+    {
+        var workload = new TrainingWorkload { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns } };
+        workload.Spec.Image = "nvcr.io/nvidia/pytorch:24.05-py3";
+        workload.Spec.Workers = workers;
+        workload.Spec.Gpus = gpusEach;
+        workload.Spec.PriorityClassName = priorityClass;
+        await Admin.CustomObjects.CreateNamespacedCustomObjectAsync(workload, TrainingWorkload.KubeGroup, TrainingWorkload.KubeApiVersion, ns, TrainingWorkload.KubePluralName);
+        for (var i = 0; i < workers; i++)
+        {
+            await Admin.CoreV1.CreateNamespacedPodAsync(new V1Pod
+            {
+                Metadata = new V1ObjectMeta
+                {
+                    Name = $"{name}-worker-{i}",
+                    Labels = new Dictionary<string, string>
+                    {
+                        [RunaiLabels.WorkloadName] = name,
+                        [RunaiLabels.WorkloadKind] = TrainingWorkload.KubeKind,
+                        [RunaiLabels.Project] = ns,
+                    },
+                },
+                Spec = new V1PodSpec
+                {
+                    SchedulerName = RunaiComponents.SchedulerName,
+                    PriorityClassName = priorityClass,
+                    TerminationGracePeriodSeconds = 0,
+                    Containers =
+                    [
+                        new V1Container
+                        {
+                            Name = "worker",
+                            Image = "nvcr.io/nvidia/pytorch:24.05-py3",
+                            Resources = new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { ["nvidia.com/gpu"] = new(gpusEach.ToString(System.Globalization.CultureInfo.InvariantCulture)) } },
+                        },
+                    ],
+                },
+            }, ns);
+        }
+    }
+
+    public async Task<JsonObject> GetTrainingAsync(string ns, string name) =>
+        await Admin.CustomObjects.GetNamespacedCustomObjectAsync<JsonObject>(TrainingWorkload.KubeGroup, TrainingWorkload.KubeApiVersion, ns, TrainingWorkload.KubePluralName, name);
 
     public async Task<MpiJob> CreateMpiJobAsync(string ns, string name, int workers, int gpusPerWorker, bool antiAffinity)
     {
@@ -158,6 +216,8 @@ public abstract class SchedulingCluster : IAsyncLifetime
     {
         await _stop.CancelAsync();
         await Task.WhenAll(_components).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
+        // Open watches would hold the API server's shutdown until its timeout.
+        foreach (var client in _clients) client.Dispose();
         Admin?.Dispose();
         if (_cluster is not null) await _cluster.DisposeAsync();
     }
@@ -176,4 +236,10 @@ public sealed class EightNodeCluster : SchedulingCluster
 public sealed class TwoSmallNodesCluster : SchedulingCluster
 {
     protected override string Scenario => "two-small.yaml";
+}
+
+/// <summary>Four 4-GPU nodes; the test starts workload-overseer itself, after showing what happens without it.</summary>
+public sealed class FourNodeCluster : SchedulingCluster
+{
+    protected override string Scenario => "four-nodes.yaml";
 }
