@@ -180,7 +180,7 @@ internal sealed class SchedulerLoop(IKubernetes api, ClusterView view, string co
             await api.CoreV1.CreateNamespacedPodBindingAsync(binding, name, ns, cancellationToken: ct).ConfigureAwait(false);
             _assumed[b.PodKey] = (new AssumedPod(b.NodeName, b.GpuIndex), DateTime.UtcNow);
             SchedulerMetrics.Placements.WithLabels("bound").Inc();
-            await _events.RecordAsync(EventRecorder.Of(pod), "Normal", "Scheduled", $"Successfully assigned {ns}/{name} to {b.NodeName}", ct).ConfigureAwait(false);
+            await _events.RecordAsync(EventTarget.Of(pod), "Normal", "Scheduled", $"Successfully assigned {ns}/{name} to {b.NodeName}", ct).ConfigureAwait(false);
             return true;
         }
         catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
@@ -305,7 +305,7 @@ internal sealed class SchedulerLoop(IKubernetes api, ClusterView view, string co
         _lonePodReasons[workload.Key] = text;
         foreach (var pod in workload.Pending)
         {
-            await _events.RecordAsync(EventRecorder.Of(pod), "Warning", "FailedScheduling", text, ct).ConfigureAwait(false);
+            await _events.RecordAsync(EventTarget.Of(pod), "Warning", "FailedScheduling", text, ct).ConfigureAwait(false);
         }
     }
 
@@ -316,7 +316,7 @@ internal sealed class SchedulerLoop(IKubernetes api, ClusterView view, string co
             var key = $"{pod.Metadata.Uid}:{problem}";
             if (!_reportedProblems.Add(key)) continue;
             log.LogWarning("Pod {Namespace}/{Pod} is not scheduled: {Problem}", pod.Metadata.NamespaceProperty, pod.Metadata.Name, problem);
-            await _events.RecordAsync(EventRecorder.Of(pod), "Warning", "FailedScheduling", $"not scheduled: {problem}", ct).ConfigureAwait(false);
+            await _events.RecordAsync(EventTarget.Of(pod), "Warning", "FailedScheduling", $"not scheduled: {problem}", ct).ConfigureAwait(false);
         }
     }
 }

@@ -14,13 +14,13 @@ namespace Runai.Controllers.Workloads;
 /// A spec the GPU accounting cannot trust (a malformed GPU request, <c>slotsPerWorker</c> disagreeing with the worker's
 /// request) gets a Warning Event <c>InvalidSpec</c> naming the problem: the job's status belongs to the MPI operator.
 /// </remarks>
-internal sealed class MpiJobAnnotator(WorkloadIndex index, AnnotationWriter writer, WorkloadEvents events, ILogger log) : IReconciler<MpiJob>
+internal sealed class MpiJobAnnotator(WorkloadIndex index, AnnotationWriter writer, EventRecorder events, ILogger log) : IReconciler<MpiJob>
 {
     public async Task<ReconcileResult> ReconcileAsync(MpiJob job, CancellationToken ct)
     {
         var problems = WorkloadSpecCheck.Problems(job);
         if (problems.Count > 0)
-            await events.RecordAsync(job, WorkloadEvents.Warning, "InvalidSpec", string.Join("; ", problems), ct).ConfigureAwait(false);
+            await events.RecordAsync(job, EventRecorder.Warning, "InvalidSpec", string.Join("; ", problems), ct, once: true).ConfigureAwait(false);
         else
             events.Clear(job, "InvalidSpec");
 

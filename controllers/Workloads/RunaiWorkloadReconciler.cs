@@ -31,7 +31,7 @@ internal sealed class OwnedObjects(InformerFactory informers)
 /// condition with reason <c>Forbidden</c> and an Event, and is retried until the permission is back.
 /// </summary>
 internal sealed class RunaiWorkloadReconciler<T>(
-    IKubernetes api, WorkloadIndex index, OwnedObjects owned, AnnotationWriter annotations, WorkloadEvents events, ILogger log) : IReconciler<T>
+    IKubernetes api, WorkloadIndex index, OwnedObjects owned, AnnotationWriter annotations, EventRecorder events, ILogger log) : IReconciler<T>
     where T : class, IRunaiWorkload
 {
     public const string InvalidSpec = "InvalidSpec";
@@ -51,7 +51,7 @@ internal sealed class RunaiWorkloadReconciler<T>(
         {
             var message = string.Join("; ", problems);
             conditions.Set(WorkloadConditionTypes.Valid, false, InvalidSpec, message);
-            await events.RecordAsync(workload, WorkloadEvents.Warning, InvalidSpec, message, ct).ConfigureAwait(false);
+            await events.RecordAsync(workload, EventRecorder.Warning, InvalidSpec, message, ct, once: true).ConfigureAwait(false);
         }
         else
         {
@@ -71,7 +71,7 @@ internal sealed class RunaiWorkloadReconciler<T>(
                     var message = $"the API server refused workload-controller: 403 Forbidden to {e.Request?.Method} {e.Request?.RequestUri?.AbsolutePath}; " +
                         $"grant it in ClusterRole {RunaiComponents.WorkloadController}";
                     conditions.Set(WorkloadConditionTypes.Reconciled, false, Forbidden, message);
-                    await events.RecordAsync(workload, WorkloadEvents.Warning, Forbidden, message, ct).ConfigureAwait(false);
+                    await events.RecordAsync(workload, EventRecorder.Warning, Forbidden, message, ct, once: true).ConfigureAwait(false);
                     await WriteStatusQuietlyAsync(workload, conditions, ct).ConfigureAwait(false);
                     throw; // counted in runai_controller_api_forbidden_total and retried with back-off
                 }

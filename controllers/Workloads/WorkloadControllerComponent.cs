@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Runai.Controllers.Projects;
 using Runai.Core;
 using Runai.Core.Hosting;
 using Runai.Core.Resources;
@@ -33,7 +34,7 @@ internal sealed class WorkloadControllerComponent : IComponent
         var writer = new AnnotationWriter(context.Kubernetes);
         var queue = WorkQueueOptions.Default with { MaxRetryDelay = MaxRetryDelay };
 
-        var events = new WorkloadEvents(context.Kubernetes, Name, log);
+        var events = new EventRecorder(context.Kubernetes, Name, log);
         var mpiJobs = Watch(new Controller<MpiJob>(informers, ResourceClient.Custom<MpiJob>(),
             new MpiJobAnnotator(index, writer, events, log), new ControllerOptions { Name = "mpijob", Queue = queue, Workers = Workers }, loggers: context.Loggers),
             index, MpiJob.KubeKind);
@@ -56,9 +57,13 @@ internal sealed class WorkloadControllerComponent : IComponent
             return controller.RunAsync(leading);
         }
 
-        log.LogInformation("workload-controller leads as {Identity}: Run:ai workloads and MPIJob annotations", context.Identity);
+        // Projects are Run:ai objects too: each gets its namespace, labelled so runai-admission reviews its pods.
+        var projects = ProjectController.Create(informers, context.Loggers);
+
+        log.LogInformation("workload-controller leads as {Identity}: projects, Run:ai workloads and MPIJob annotations", context.Identity);
         await Task.WhenAll(
             informers.RunAsync(leading),
+            projects.RunAsync(leading),
             mpiJobs.RunAsync(leading),
             Run<RunaiJob>("runaijob"),
             Run<TrainingWorkload>("trainingworkload"),
