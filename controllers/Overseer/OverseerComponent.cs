@@ -32,28 +32,11 @@ internal sealed class OverseerComponent(OverseerOptions? options = null) : IComp
 
     public string Name => RunaiComponents.WorkloadOverseer;
 
-    public async Task RunAsync(ComponentContext context, CancellationToken leading)
+    public Task RunAsync(ComponentContext context, CancellationToken leading)
     {
         OverseerMetrics.Register();
-        var log = context.Loggers.CreateLogger("Runai.Overseer");
-        var informers = new InformerFactory(context.Kubernetes, context.Component, context.Loggers);
-        var view = new ClusterView(informers);
-        var overseer = new PreemptionLoop(context.Kubernetes, view, context.Component, _options, log);
-        var running = informers.RunAsync(leading);
-        try
-        {
-            await view.WaitForSyncAsync(leading).ConfigureAwait(false);
-            log.LogInformation("workload-overseer leads as {Identity}: caches synced, watching for reclaim and preemption", context.Identity);
-            await overseer.RunAsync(leading).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (leading.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            await running.ConfigureAwait(false);
-            log.LogInformation("workload-overseer stops: no longer leading");
-        }
+        return ClusterViewRun.RunAsync(context, leading, "Runai.Overseer", "watching for reclaim and preemption",
+            (view, log) => new PreemptionLoop(context.Kubernetes, view, context.Component, _options, log).RunAsync);
     }
 }
 

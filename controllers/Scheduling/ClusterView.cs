@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Runai.Core.Hosting;
 using k8s.Models;
 using Runai.Core;
 using Runai.Core.Resources;
@@ -97,3 +99,36 @@ internal sealed class ChangeSignal
     /// <summary>Waits until set or <paramref name="timeout"/> passes; true when it was set.</summary>
     public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
 }
+
+/// <summary>
+/// The leading part of runai-scheduler and workload-overseer alike: fresh informers behind a <see cref="ClusterView"/>,
+/// the loop started once the caches are in, everything stopped when the lease is lost.
+/// </summary>
+internal static class ClusterViewRun
+{
+    /// <param name="loop">Builds the component's loop over the view; runs until the token is cancelled.</param>
+    public static async Task RunAsync(ComponentContext context, CancellationToken leading, string loggerName, string work,
+        Func<ClusterView, ILogger, Func<CancellationToken, Task>> loop)
+    {
+        var log = context.Loggers.CreateLogger(loggerName);
+        var informers = new InformerFactory(context.Kubernetes, context.Component, context.Loggers);
+        var view = new ClusterView(informers);
+        var run = loop(view, log);
+        var running = informers.RunAsync(leading);
+        try
+        {
+            await view.WaitForSyncAsync(leading).ConfigureAwait(false);
+            log.LogInformation("{Component} leads as {Identity}: caches synced, {Work}", context.Component, context.Identity, work);
+            await run(leading).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (leading.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await running.ConfigureAwait(false);
+            log.LogInformation("{Component} stops: no longer leading", context.Component);
+        }
+    }
+}
+

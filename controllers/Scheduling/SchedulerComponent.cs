@@ -30,28 +30,11 @@ internal sealed class SchedulerComponent : IComponent
 
     public string Name => RunaiComponents.Scheduler;
 
-    public async Task RunAsync(ComponentContext context, CancellationToken leading)
+    public Task RunAsync(ComponentContext context, CancellationToken leading)
     {
         SchedulerMetrics.Register();
-        var log = context.Loggers.CreateLogger("Runai.Scheduler");
-        var informers = new InformerFactory(context.Kubernetes, context.Component, context.Loggers);
-        var view = new ClusterView(informers);
-        var loop = new SchedulerLoop(context.Kubernetes, view, context.Component, _options, log);
-        var running = informers.RunAsync(leading);
-        try
-        {
-            await view.WaitForSyncAsync(leading).ConfigureAwait(false);
-            log.LogInformation("runai-scheduler leads as {Identity}: caches synced, scheduling", context.Identity);
-            await loop.RunAsync(leading).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (leading.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            await running.ConfigureAwait(false);
-            log.LogInformation("runai-scheduler stops: no longer leading");
-        }
+        return ClusterViewRun.RunAsync(context, leading, "Runai.Scheduler", "scheduling",
+            (view, log) => new SchedulerLoop(context.Kubernetes, view, context.Component, _options, log).RunAsync);
     }
 }
 
