@@ -46,47 +46,9 @@ internal static class Program
             return 2;
         }
 
-        var scale = ApiBenchScale.Full;
-        string? simDll = null;
-        for (var i = 1; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--quick":
-                    scale = ApiBenchScale.Quick;
-                    break;
-                case "--sim-dll" when i + 1 < args.Length:
-                    simDll = args[++i];
-                    break;
-                default:
-                    await Console.Error.WriteLineAsync($"runai-bench: unknown or incomplete argument \"{args[i]}\"\n{Usage}");
-                    return 2;
-            }
-        }
-
-        using var stop = BenchHost.Stop();
-
-        try
-        {
-            var result = await new ApiBenchmark(scale, simDll ?? SimProcess.BuiltAssemblyPath(), Console.Error).RunAsync(stop.Token);
-            Console.Out.WriteLine(result.ToJsonString());
-            return 0;
-        }
-        catch (BenchmarkFailedException e)
-        {
-            await Console.Error.WriteLineAsync($"runai-bench api: FAILED: {e.Message}");
-            return 1;
-        }
-        catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
-        {
-            await Console.Error.WriteLineAsync("runai-bench api: interrupted");
-            return 130;
-        }
-        catch (Exception e)
-        {
-            await Console.Error.WriteLineAsync($"runai-bench api: FAILED unexpectedly: {e}");
-            return 1;
-        }
+        return BenchHost.ParseArgs("api", args[1..], Usage) is not { } a
+            ? 2
+            : await BenchHost.RunAsync("api", ct => new ApiBenchmark(a.Quick ? ApiBenchScale.Quick : ApiBenchScale.Full, a.SimDll, Console.Error).RunAsync(ct));
     }
 }
 

@@ -17,24 +17,12 @@ internal static class SchedulerBenchProgram
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var quick = false;
-        string? simDll = null;
-        for (var i = 0; i < args.Length; i++)
+        if (BenchHost.ParseArgs("scheduler", args, Usage) is not { } parsed)
         {
-            switch (args[i])
-            {
-                case "--quick":
-                    quick = true;
-                    break;
-                case "--sim-dll" when i + 1 < args.Length:
-                    simDll = args[++i];
-                    break;
-                default:
-                    await Console.Error.WriteLineAsync($"runai-bench scheduler: unknown or incomplete argument \"{args[i]}\"\n{Usage}");
-                    return 2;
-            }
+            return 2;
         }
 
+        var (quick, simDll) = (parsed.Quick, parsed.SimDll);
         using var stop = BenchHost.Stop();
 
         var load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
@@ -62,7 +50,7 @@ internal static class SchedulerBenchProgram
         JsonObject e2e;
         try
         {
-            e2e = await new SchedulerEndToEnd(1000, quick ? 600 : 2000, simDll ?? SimProcess.BuiltAssemblyPath(), Console.Error).RunAsync(stop.Token);
+            e2e = await new SchedulerEndToEnd(1000, quick ? 600 : 2000, simDll, Console.Error).RunAsync(stop.Token);
         }
         catch (BenchmarkFailedException e)
         {
