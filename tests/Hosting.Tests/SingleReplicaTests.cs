@@ -34,7 +34,7 @@ public sealed class SingleReplicaTests(SimFixture sim) : IClassFixture<SimFixtur
         Assert.Equal((HttpStatusCode.OK, "ok\n"), await replica.GetAsync("/healthz"));
         Assert.Equal((HttpStatusCode.OK, "ok: leading as replica-a\n"), await replica.GetAsync("/readyz"));
         Assert.True(replica.OutputContains("replica-a became the leader of workload-controller"), replica.Output);
-        Assert.True(replica.OutputContains("workload-controller leads as replica-a: Run:ai workloads and MPIJob annotations"), replica.Output);
+        Assert.True(replica.OutputContains("workload-controller leads as replica-a: projects, Run:ai workloads and MPIJob annotations"), replica.Output);
 
         var events = await sim.Admin.CoreV1.ListNamespacedEventAsync(RunaiComponents.Namespace);
         Assert.Contains(events.Items, e => e.Reason == "LeaderElection" && e.InvolvedObject.Name == Component && e.Message == "replica-a became leader");
