@@ -59,6 +59,8 @@ public sealed class RunaiWorkloadTests(WorkloadClusterFixture fixture)
             Assert.Equal(WorkloadStatus.Completed, recorder.Seen[^1]);
         }
 
+        await Wait.ForAsync(async () => (await fixture.GetAsync<TrainingWorkload>(Training, name)).Status?.Phase == WorkloadStatus.Completed,
+            "status.phase Completed");
         workload = await fixture.GetAsync<TrainingWorkload>(Training, name);
         Assert.Equal(WorkloadStatus.Completed, workload.Status!.Phase);
         Assert.Equal(workload.Metadata.Generation, workload.Status.ObservedGeneration);
@@ -95,6 +97,9 @@ public sealed class RunaiWorkloadTests(WorkloadClusterFixture fixture)
         const string name = "train-fails";
         await fixture.SubmitAsync(Training, name, new JsonObject { ["image"] = WorkloadClusterFixture.FailingImage, ["gpus"] = 1, ["workers"] = 1 });
         await fixture.UntilStatusAsync(Training, name, WorkloadStatus.Failed, seconds: 30);
+        // The annotation and the status subresource are two writes; the status may land a moment after.
+        await Wait.ForAsync(async () => (await fixture.GetAsync<TrainingWorkload>(Training, name)).Status?.Phase == WorkloadStatus.Failed,
+            "status.phase Failed");
         var workload = await fixture.GetAsync<TrainingWorkload>(Training, name);
         Assert.Equal(WorkloadStatus.Failed, workload.Status!.Phase);
         Assert.Equal(ConditionStatus.True, workload.Status.Condition(WorkloadConditionTypes.Failed)!.Status);
@@ -121,6 +126,8 @@ public sealed class RunaiWorkloadTests(WorkloadClusterFixture fixture)
         await fixture.PatchSpecAsync(kind, name, """{"suspend":true}""");
         await fixture.UntilStatusAsync(kind, name, WorkloadStatus.Stopped);
         await Wait.ForAsync(async () => (await fixture.PodsOfAsync(name)).Count == 0, "the notebook pod gone while suspended");
+        await Wait.ForAsync(async () => (await fixture.GetAsync<InteractiveWorkload>(kind, name)).Status?.Phase == WorkloadStatus.Stopped,
+            "status.phase Stopped");
         var stopped = await fixture.GetAsync<InteractiveWorkload>(kind, name);
         Assert.Equal(WorkloadStatus.Stopped, stopped.Status!.Phase);
         Assert.Equal(ConditionStatus.True, stopped.Status.Condition(WorkloadConditionTypes.Suspended)!.Status);
