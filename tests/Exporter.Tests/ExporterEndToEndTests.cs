@@ -7,6 +7,7 @@ using Runai.Exporter.Tests.Support;
 namespace Runai.Exporter.Tests;
 
 /// <summary>The component against a real (simulated) API server: informers in, HTTP out.</summary>
+[Collection(Support.InProcessExporters.Name)] // the exporter's own health series are process-wide
 public sealed class ExporterEndToEndTests(SimApi sim) : IClassFixture<SimApi>
 {
     private static readonly string G = TrainingWorkload.KubeGroup, V = TrainingWorkload.KubeApiVersion, P = TrainingWorkload.KubePluralName;

@@ -13,6 +13,7 @@ namespace Runai.Exporter.Tests;
 /// scheduler, the kubelets and the overseer, writing what they write), some with garbage annotations; at the end every
 /// value the exporter serves is compared with what the API objects say, computed here from a fresh list.
 /// </summary>
+[Collection(Support.InProcessExporters.Name)] // the exporter's own health series are process-wide
 public sealed class GroundTruthTests(SimApi sim) : IClassFixture<SimApi>
 {
     private const int Workloads = 240, Nodes = 12, Projects = 4;

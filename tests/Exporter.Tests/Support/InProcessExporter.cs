@@ -90,3 +90,14 @@ internal sealed class InProcessExporter : IAsyncDisposable
         }
     }
 }
+
+/// <summary>
+/// Test classes that run exporters in this process: never at the same time, because the exporter's own
+/// <c>runai_exporter_*</c> series live in prometheus-net's process-wide registry and each exporter sets them.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class InProcessExporters
+{
+    public const string Name = "in-process exporters";
+}
+
