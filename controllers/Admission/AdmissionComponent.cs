@@ -178,17 +178,9 @@ internal sealed class AdmissionComponent : IServingComponent
         ReviewDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
-    /// <summary>The project owning a namespace; if several claim it, the oldest, so the answer does not flap.</summary>
-    private static string? ProjectOf(SharedInformer<Project> projects, string ns)
-    {
-        var owners = projects.ByIndex(NamespaceIndex, ns);
-        return owners.Count switch
-        {
-            0 => null,
-            1 => owners[0].Metadata.Name,
-            _ => owners.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MaxValue).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).First().Metadata.Name,
-        };
-    }
+    /// <summary>The project owning a namespace (the oldest, if several claim it).</summary>
+    private static string? ProjectOf(SharedInformer<Project> projects, string ns) =>
+        Project.OwnerAmong(projects.ByIndex(NamespaceIndex, ns))?.Metadata.Name;
 
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request)
     {

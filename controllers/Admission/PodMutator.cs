@@ -112,9 +112,9 @@ internal static class PodMutator
         var scheduler = pod.Spec?.SchedulerName;
         if (string.IsNullOrEmpty(scheduler) || scheduler == DefaultScheduler)
         {
-            patch.Add(Op(string.IsNullOrEmpty(scheduler) ? "add" : "replace", "/spec/schedulerName", RunaiSchedulerName));
+            patch.Add(Op(string.IsNullOrEmpty(scheduler) ? "add" : "replace", "/spec/schedulerName", RunaiComponents.SchedulerName));
         }
-        else if (scheduler != RunaiSchedulerName)
+        else if (scheduler != RunaiComponents.SchedulerName)
         {
             warning = $"pod asks for scheduler \"{scheduler}\": runai-scheduler will not place it and project {project}'s quota does not count it";
         }
@@ -170,7 +170,6 @@ internal static class PodMutator
     public static AdmissionDecision TooLarge() =>
         new(Response("", false, null, 413, $"malformed admission review: the body exceeds {MaxReviewBytes} bytes"), AdmissionResults.Malformed, 0);
 
-    public const string RunaiSchedulerName = "runai-scheduler";
     public const string DefaultScheduler = "default-scheduler";
 
     private static AdmissionDecision Deny(string uid, string message) =>

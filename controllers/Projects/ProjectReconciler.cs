@@ -135,10 +135,7 @@ internal static class ProjectChecks
             return new("LimitBelowQuota", $"gpus.limit ({limit}) is below gpus.quota ({gpus.Quota}): the guaranteed GPUs could never be used");
         if (gpus.OverQuotaWeight < 0)
             return new("InvalidOverQuotaWeight", $"gpus.overQuotaWeight ({gpus.OverQuotaWeight}) is negative");
-        var owner = claimants
-            .OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MaxValue)
-            .ThenBy(p => p.Metadata.Name, StringComparer.Ordinal)
-            .FirstOrDefault();
+        var owner = Project.OwnerAmong(claimants);
         if (owner is not null && owner.Metadata.Name != project.Metadata.Name)
             return new("NamespaceConflict", $"namespace {ns} already belongs to project {owner.Metadata.Name}");
         return new(null, null);

@@ -41,6 +41,15 @@ public sealed class Project : IKubernetesObject<V1ObjectMeta>, ISpec<ProjectSpec
         string.IsNullOrEmpty(Spec.Namespace) ? DefaultNamespaceFor(Metadata.Name ?? "") : Spec.Namespace;
 
     public static string DefaultNamespaceFor(string projectName) => DefaultNamespacePrefix + projectName;
+
+    /// <summary>
+    /// Which of several projects naming the same namespace owns it: the oldest (then the first by name), so the
+    /// answer does not flap. Null when there are none.
+    /// </summary>
+    public static Project? OwnerAmong(IEnumerable<Project> claimants) => claimants
+        .OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MaxValue)
+        .ThenBy(p => p.Metadata.Name, StringComparer.Ordinal)
+        .FirstOrDefault();
 }
 
 public sealed class ProjectSpec
