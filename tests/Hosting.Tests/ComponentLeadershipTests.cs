@@ -41,11 +41,23 @@ public sealed class ComponentLeadershipTests(SimFixture sim) : IClassFixture<Sim
         Assert.Equal(1, ControllerMetrics.Leader.WithLabels("test-stolen").Value);
 
         // Someone else writes itself into the lease, as a replica that believed the lease expired would.
-        var lease = await sim.Admin.CoordinationV1.ReadNamespacedLeaseAsync("test-stolen", RunaiComponents.Namespace);
-        lease.Spec.HolderIdentity = "intruder";
-        lease.Spec.LeaseDurationSeconds = 2;
-        lease.Spec.RenewTime = DateTime.UtcNow;
-        await sim.Admin.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, "test-stolen", RunaiComponents.Namespace);
+        // The holder renews meanwhile, so a write may meet a newer version (409): read again and retry, as a replica would.
+        await Eventually.HoldsAsync(async () =>
+        {
+            var lease = await sim.Admin.CoordinationV1.ReadNamespacedLeaseAsync("test-stolen", RunaiComponents.Namespace);
+            lease.Spec.HolderIdentity = "intruder";
+            lease.Spec.LeaseDurationSeconds = 2;
+            lease.Spec.RenewTime = DateTime.UtcNow;
+            try
+            {
+                await sim.Admin.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, "test-stolen", RunaiComponents.Namespace);
+                return true;
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(10), () => "the intruder writes itself into the lease");
         var clock = Stopwatch.StartNew();
 
         await Eventually.HoldsAsync(() => Task.FromResult(component.Stops == 1), TimeSpan.FromSeconds(10), () => "the component's token is cancelled");
