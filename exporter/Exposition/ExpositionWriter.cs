@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Globalization;
 
 namespace Runai.Exporter.Exposition;
@@ -52,106 +53,199 @@ internal static class ExpositionFormats
 }
 
 /// <summary>
-/// Writes family groups to a stream: for each family its HELP/TYPE lines and then every object's pre-rendered lines,
-/// through one reusable buffer flushed as it fills. Clock-driven samples get their value formatted here.
+/// Writes family groups into a <see cref="PipeWriter"/> (Kestrel's response pipe): for each family its HELP/TYPE lines
+/// and then every object's pre-rendered lines, copied synchronously straight into the pipe's own memory and flushed
+/// every <c>flushEvery</c> bytes, so the socket sends one part while the next is copied. Clock-driven samples get their
+/// value formatted here. Hand-written rather than a stream of small async writes: a scrape of 200,000 series is about
+/// 110,000 copies, and an awaited write per copy cost more than the copies themselves.
 /// </summary>
-internal sealed class ExpositionWriter(Stream output, int bufferSize = 64 * 1024)
+internal sealed class ExpositionWriter
 {
-    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
-    private int _used;
+    /// <summary>Bytes copied between flushes: large enough that flushes are few, small enough that sending overlaps copying.</summary>
+    public const int DefaultFlushEvery = 512 * 1024;
+
+    /// <summary>
+    /// Memory asked of the pipe at a time. Larger than Kestrel's 4 KiB blocks: a chunked response then goes out in
+    /// 64 KiB chunks instead of 4 KiB ones (a scrape of 25 MB took 37 ms instead of 52 in a measurement).
+    /// </summary>
+    public const int DefaultBlockSize = 64 * 1024;
+
+    private readonly PipeWriter _output;
+    private readonly int _flushEvery;
+    private readonly int _blockSize;
+
+    public ExpositionWriter(PipeWriter output, int flushEvery = DefaultFlushEvery, int blockSize = DefaultBlockSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(flushEvery, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
+        _output = output;
+        _flushEvery = flushEvery;
+        _blockSize = blockSize;
+    }
 
     /// <summary>Bytes written so far.</summary>
     public long Written { get; private set; }
 
-    public async ValueTask WriteAsync(IEnumerable<FamilyGroup> groups, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Writes every family of <paramref name="groups"/>; stops early (without error) when the reader has gone.</summary>
+    public async ValueTask WriteAsync(IReadOnlyList<FamilyGroup> groups, DateTimeOffset now, CancellationToken ct)
     {
-        foreach (var group in groups)
+        var cursor = new Cursor(groups, now);
+        while (true)
         {
-            var objects = group.Objects;
-            for (var f = 0; f < group.Families.Count; f++)
-            {
-                var family = group.Families[f];
-                await AppendAsync(family.Header, ct).ConfigureAwait(false);
-                foreach (var series in objects)
-                {
-                    if (family.Timed)
-                    {
-                        if (series.Timed[f] is not { } samples) continue;
-                        foreach (var sample in samples)
-                        {
-                            await AppendAsync(sample.Prefix, ct).ConfigureAwait(false);
-                            await AppendValueAsync(sample.ValueAt(now), ct).ConfigureAwait(false);
-                        }
-                    }
-                    else if (series.Lines[f] is { } lines)
-                    {
-                        await AppendAsync(lines, ct).ConfigureAwait(false);
-                    }
-                }
-            }
+            var done = cursor.Fill(_output, _flushEvery, _blockSize, out var copied);
+            Written += copied;
+            var result = await _output.FlushAsync(ct).ConfigureAwait(false);
+            if (done || result.IsCompleted || result.IsCanceled) return;
         }
     }
 
-    /// <summary>Writes raw bytes (another registry's output, <c># EOF</c>).</summary>
-    public ValueTask AppendAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct)
+    /// <summary>Writes raw bytes (<c># EOF</c>, another registry's output).</summary>
+    public void Append(ReadOnlySpan<byte> bytes)
     {
-        if (_used + bytes.Length <= _buffer.Length)
-        {
-            bytes.Span.CopyTo(_buffer.AsSpan(_used));
-            _used += bytes.Length;
-            Written += bytes.Length;
-            return ValueTask.CompletedTask;
-        }
-
-        return AppendSlowAsync(bytes, ct);
-    }
-
-    public async ValueTask FlushAsync(CancellationToken ct)
-    {
-        if (_used > 0)
-        {
-            await output.WriteAsync(_buffer.AsMemory(0, _used), ct).ConfigureAwait(false);
-            _used = 0;
-        }
-
-        await output.FlushAsync(ct).ConfigureAwait(false);
-    }
-
-    public void Release()
-    {
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = [];
-    }
-
-    private async ValueTask AppendSlowAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct)
-    {
-        await output.WriteAsync(_buffer.AsMemory(0, _used), ct).ConfigureAwait(false);
-        _used = 0;
-        if (bytes.Length > _buffer.Length)
-        {
-            await output.WriteAsync(bytes, ct).ConfigureAwait(false);
-        }
-        else
-        {
-            bytes.Span.CopyTo(_buffer);
-            _used = bytes.Length;
-        }
-
+        _output.Write(bytes);
         Written += bytes.Length;
     }
 
-    private async ValueTask AppendValueAsync(double value, CancellationToken ct)
+    public async ValueTask FlushAsync(CancellationToken ct) => await _output.FlushAsync(ct).ConfigureAwait(false);
+
+    /// <summary>Where a write stands between flushes: group, family, object and (for clock-driven families) sample.</summary>
+    private sealed class Cursor(IReadOnlyList<FamilyGroup> groups, DateTimeOffset now)
     {
-        if (_buffer.Length - _used < 48)
+        private int _group = -1;
+        private int _family;
+        private int _object;
+        private bool _headerWritten;
+        private byte[][] _objects = [];
+
+        /// <summary>Copies about <paramref name="budget"/> bytes (whole lines); true once everything is written.</summary>
+        public bool Fill(PipeWriter output, int budget, int blockSize, out long copied)
         {
-            await output.WriteAsync(_buffer.AsMemory(0, _used), ct).ConfigureAwait(false);
-            _used = 0;
+            var span = new SpanCopier(output, blockSize);
+            try
+            {
+                while (span.Copied < budget)
+                {
+                    if (_group < 0 || _family >= groups[_group].Families.Count)
+                    {
+                        if (++_group >= groups.Count) return true;
+                        // One snapshot of the group's objects for all its families: an object replaced meanwhile is read
+                        // as it was, one removed is still written this once.
+                        _objects = groups[_group].ObjectsSnapshot();
+                        _family = 0;
+                        _object = 0;
+                        _headerWritten = false;
+                        continue;
+                    }
+
+                    var family = groups[_group].Families[_family];
+                    if (!_headerWritten)
+                    {
+                        span.Copy(family.Header);
+                        _headerWritten = true;
+                    }
+
+                    if (family.Timed) CopyTimed(ref span, budget);
+                    else CopyLines(ref span, budget);
+
+                    if (_object >= _objects.Length)
+                    {
+                        _family++;
+                        _object = 0;
+                        _headerWritten = false;
+                    }
+                }
+
+                return false;
+            }
+            finally
+            {
+                span.Commit();
+                copied = span.Copied;
+            }
         }
 
-        var length = FormatValue(value, _buffer.AsSpan(_used));
-        _used += length;
-        Written += length;
+        private void CopyLines(ref SpanCopier span, int budget)
+        {
+            var f = _family;
+            var objects = _objects;
+            var o = _object;
+            while (o < objects.Length && span.Copied < budget)
+            {
+                span.Copy(ObjectSeries.Block(objects[o], f));
+                o++;
+            }
+
+            _object = o;
+        }
+
+        private void CopyTimed(ref SpanCopier span, int budget)
+        {
+            var f = _family;
+            var objects = _objects;
+            var o = _object;
+            while (o < objects.Length && span.Copied < budget)
+            {
+                var block = ObjectSeries.Block(objects[o], f);
+                while (!block.IsEmpty)
+                {
+                    span.Copy(ObjectSeries.NextTimed(ref block, now, out var value));
+                    span.CopyValue(value);
+                }
+
+                o++;
+            }
+
+            _object = o;
+        }
     }
+
+    /// <summary>
+    /// Copies into the pipe's current memory block and advances the pipe once per block rather than once per copy.
+    /// </summary>
+    private ref struct SpanCopier(PipeWriter output, int blockSize)
+    {
+        private Span<byte> _free;
+        private int _used;
+
+        public long Copied { get; private set; }
+
+        public void Copy(scoped ReadOnlySpan<byte> bytes)
+        {
+            while (bytes.Length > 0)
+            {
+                if (_used == _free.Length) Next(1);
+                var n = Math.Min(bytes.Length, _free.Length - _used);
+                bytes[..n].CopyTo(_free[_used..]);
+                _used += n;
+                bytes = bytes[n..];
+                Copied += n;
+            }
+        }
+
+        public void CopyValue(double value)
+        {
+            if (_free.Length - _used < MaxValueLength) Next(MaxValueLength);
+            var length = FormatValue(value, _free[_used..]);
+            _used += length;
+            Copied += length;
+        }
+
+        public void Commit()
+        {
+            if (_used > 0) output.Advance(_used);
+            _used = 0;
+            _free = default;
+        }
+
+        private void Next(int atLeast)
+        {
+            Commit();
+            _free = output.GetSpan(Math.Max(atLeast, blockSize));
+        }
+    }
+
+    /// <summary>Longest value text plus its newline ("-1.7976931348623157E+308\n" is 25).</summary>
+    private const int MaxValueLength = 32;
 
     private static int FormatValue(double value, Span<byte> text)
     {

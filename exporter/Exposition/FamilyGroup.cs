@@ -10,7 +10,7 @@ namespace Runai.Exporter.Exposition;
 internal sealed class FamilyGroup
 {
     private readonly Dictionary<MetricFamily, int> _index = [];
-    private readonly ConcurrentDictionary<string, ObjectSeries> _objects = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte[]> _objects = new(StringComparer.Ordinal);
     private int _series;
 
     public FamilyGroup(string name, params IReadOnlyList<MetricFamily> families)
@@ -39,17 +39,17 @@ internal sealed class FamilyGroup
     public void Set(string key, ObjectSeries series)
     {
         var before = 0;
-        _objects.AddOrUpdate(key, series, (_, old) =>
+        _objects.AddOrUpdate(key, series.Data, (_, old) =>
         {
-            before = old.Count;
-            return series;
+            before = ObjectSeries.CountOf(old);
+            return series.Data;
         });
         Interlocked.Add(ref _series, series.Count - before);
     }
 
     public void Remove(string key)
     {
-        if (_objects.TryRemove(key, out var old)) Interlocked.Add(ref _series, -old.Count);
+        if (_objects.TryRemove(key, out var old)) Interlocked.Add(ref _series, -ObjectSeries.CountOf(old));
     }
 
     public void Clear()
@@ -60,5 +60,5 @@ internal sealed class FamilyGroup
     public bool Contains(string key) => _objects.ContainsKey(key);
 
     /// <summary>The objects' series as they are now; a scrape walks this once per family.</summary>
-    internal ICollection<ObjectSeries> Objects => _objects.Values;
+    internal byte[][] ObjectsSnapshot() => _objects.IsEmpty ? [] : [.. _objects.Values];
 }

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Text;
 using Runai.Exporter.Exposition;
 using Runai.Exporter.Model;
@@ -10,11 +11,13 @@ internal static class Render
     public static string Text(ClusterModel model, DateTimeOffset now, bool openMetrics = false)
     {
         using var stream = new MemoryStream();
-        var writer = new ExpositionWriter(stream, bufferSize: 1024);
+        var pipe = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 512, leaveOpen: true));
+        // A small flush size, so the writer's resumption between flushes is exercised on every render.
+        var writer = new ExpositionWriter(pipe, flushEvery: 700);
         writer.WriteAsync(model.Families.All, now, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        if (openMetrics) writer.AppendAsync("# EOF\n"u8.ToArray(), CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        if (openMetrics) writer.Append("# EOF\n"u8);
         writer.FlushAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        writer.Release();
+        pipe.Complete();
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
