@@ -19,6 +19,12 @@ internal sealed class ExporterBenchmark(bool quick, string simDll, string export
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly ExporterObjects _objects = new(workloads: 10_000, podsPerWorkload: 5, nodes: 1_000, projects: 50);
     private int Scrapes => quick ? 20 : 100;
+
+    /// <summary>Scrapes before the measured ones, for the exporter and the bare registry alike (the JIT's tiers settle in these).</summary>
+    private const int WarmUpScrapes = 40;
+
+    /// <summary>The first scrapes after start, reported as the cold figures.</summary>
+    private const int ColdScrapes = 10;
     private int LagSamples => quick ? 5 : 20;
 
     public async Task<JsonObject> RunAsync(CancellationToken ct)
@@ -37,12 +43,20 @@ internal sealed class ExporterBenchmark(bool quick, string simDll, string export
         var (rssAfterSync, _) = exporter.Memory();
         Say($"ready after {syncSeconds:0.0} s");
 
-        for (var i = 0; i < 3; i++) await ScrapeAsync(exporter, ct); // warm-up
+        // The first scrapes after start run code the JIT has not optimised yet: they are reported on their own (cold), and
+        // the figures that follow are those of a warm exporter, as Prometheus sees it once it has scraped for a while.
+        var sink = new byte[1 << 20];
+        var cold = new List<double>();
+        var coldCpuBefore = exporter.CpuTime();
+        for (var i = 0; i < WarmUpScrapes; i++) cold.Add((await ScrapeCountingAsync(exporter, sink, ct)).Ms);
+        var coldCpuPerScrape = (exporter.CpuTime() - coldCpuBefore).TotalMilliseconds / WarmUpScrapes;
+        var firstScrapes = cold.Take(ColdScrapes).ToList();
+        Say($"warm-up: first scrape {cold[0]:0.0} ms, first {ColdScrapes} p50 {Percentile(firstScrapes, 50):0.0} ms");
+        var collectionsBefore = Collections(Encoding.UTF8.GetString((await ScrapeAsync(exporter, ct)).Body));
         var cpuBefore = exporter.CpuTime();
         var times = new List<double>();
         long bytes = 0;
         string last = "";
-        var sink = new byte[1 << 20];
         for (var i = 0; i < Scrapes; i++)
         {
             // As a scraper reads it: streamed through a fixed buffer, so the driver's own allocations do not weigh on the timing.
@@ -54,6 +68,7 @@ internal sealed class ExporterBenchmark(bool quick, string simDll, string export
         last = Encoding.UTF8.GetString((await ScrapeAsync(exporter, ct)).Body);
 
         var cpuPerScrape = (exporter.CpuTime() - cpuBefore).TotalMilliseconds / Scrapes;
+        var collectionsAfter = Collections(last);
         var (rss, peak) = exporter.Memory();
         var series = last.Split('\n').Count(l => l.StartsWith("runai_", StringComparison.Ordinal) && !l.StartsWith("runai_exporter_", StringComparison.Ordinal) && !l.StartsWith("runai_controller_", StringComparison.Ordinal));
         Say($"{Scrapes} scrapes of {bytes / 1e6:0.0} MB ({series} series): p50 {Percentile(times, 50):0.0} ms, p99 {Percentile(times, 99):0.0} ms; RSS {rss / 1048576.0:0} MiB");
@@ -80,6 +95,20 @@ internal sealed class ExporterBenchmark(bool quick, string simDll, string export
             ["scrape_p50_ms"] = Round(Percentile(times, 50)),
             ["scrape_p99_ms"] = Round(Percentile(times, 99)),
             ["scrape_max_ms"] = Round(times.Max()),
+            ["gc_during_scrapes"] = new JsonObject
+            {
+                ["gen0"] = collectionsAfter[0] - collectionsBefore[0],
+                ["gen1"] = collectionsAfter[1] - collectionsBefore[1],
+                ["gen2"] = collectionsAfter[2] - collectionsBefore[2],
+            },
+            ["warm_up_scrapes"] = WarmUpScrapes,
+            ["cold"] = new JsonObject
+            {
+                ["first_scrape_ms"] = Round(cold[0]),
+                [$"first_{ColdScrapes}_p50_ms"] = Round(Percentile(firstScrapes, 50)),
+                [$"first_{ColdScrapes}_max_ms"] = Round(firstScrapes.Max()),
+                ["cpu_ms_per_scrape"] = Round(coldCpuPerScrape),
+            },
             ["bytes_per_scrape"] = bytes,
             ["cpu_ms_per_scrape"] = Round(cpuPerScrape),
             ["rss_mb"] = Round(rss / 1048576.0),
@@ -219,12 +248,12 @@ internal sealed class ExporterBenchmark(bool quick, string simDll, string export
         var rss = GC.GetTotalMemory(forceFullCollection: true) - before;
         var times = new List<double>();
         long bytes = 0;
-        for (var i = 0; i < Math.Min(Scrapes, 30) + 2; i++)
+        for (var i = 0; i < Math.Min(Scrapes, 30) + WarmUpScrapes; i++)
         {
             var counter = new CountingStream();
             var start = Stopwatch.GetTimestamp();
             await registry.CollectAndExportAsTextAsync(counter, ExpositionFormat.PrometheusText, ct);
-            if (i >= 2) times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            if (i >= WarmUpScrapes) times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             bytes = counter.Length;
         }
 
@@ -240,6 +269,10 @@ internal sealed class ExporterBenchmark(bool quick, string simDll, string export
             ["samples"] = times.Count,
         };
     }
+
+    /// <summary>The exporter's garbage collections so far by generation, from its own <c>dotnet_collection_count_total</c>.</summary>
+    private static int[] Collections(string exposition) =>
+        [.. Enumerable.Range(0, 3).Select(g => (int)(SampleValue(exposition, $"dotnet_collection_count_total{{generation=\"{g}\"}}") ?? -1))];
 
     private static double? SampleValue(string exposition, string name)
     {

@@ -90,12 +90,19 @@ internal sealed class ExpositionWriter
     public async ValueTask WriteAsync(IReadOnlyList<FamilyGroup> groups, DateTimeOffset now, CancellationToken ct)
     {
         var cursor = new Cursor(groups, now);
-        while (true)
+        try
         {
-            var done = cursor.Fill(_output, _flushEvery, _blockSize, out var copied);
-            Written += copied;
-            var result = await _output.FlushAsync(ct).ConfigureAwait(false);
-            if (done || result.IsCompleted || result.IsCanceled) return;
+            while (true)
+            {
+                var done = cursor.Fill(_output, _flushEvery, _blockSize, out var copied);
+                Written += copied;
+                var result = await _output.FlushAsync(ct).ConfigureAwait(false);
+                if (done || result.IsCompleted || result.IsCanceled) return;
+            }
+        }
+        finally
+        {
+            cursor.Release();
         }
     }
 
@@ -116,6 +123,7 @@ internal sealed class ExpositionWriter
         private int _object;
         private bool _headerWritten;
         private byte[][] _objects = [];
+        private int _count;
 
         /// <summary>Copies about <paramref name="budget"/> bytes (whole lines); true once everything is written.</summary>
         public bool Fill(PipeWriter output, int budget, int blockSize, out long copied)
@@ -130,7 +138,8 @@ internal sealed class ExpositionWriter
                         if (++_group >= groups.Count) return true;
                         // One snapshot of the group's objects for all its families: an object replaced meanwhile is read
                         // as it was, one removed is still written this once.
-                        _objects = groups[_group].ObjectsSnapshot();
+                        Release();
+                        _objects = groups[_group].RentSnapshot(out _count);
                         _family = 0;
                         _object = 0;
                         _headerWritten = false;
@@ -147,7 +156,7 @@ internal sealed class ExpositionWriter
                     if (family.Timed) CopyTimed(ref span, budget);
                     else CopyLines(ref span, budget);
 
-                    if (_object >= _objects.Length)
+                    if (_object >= _count)
                     {
                         _family++;
                         _object = 0;
@@ -164,12 +173,21 @@ internal sealed class ExpositionWriter
             }
         }
 
+        /// <summary>Gives the current group's snapshot back.</summary>
+        public void Release()
+        {
+            if (_objects.Length == 0) return;
+            FamilyGroup.ReturnSnapshot(_objects, _count);
+            _objects = [];
+            _count = 0;
+        }
+
         private void CopyLines(ref SpanCopier span, int budget)
         {
             var f = _family;
             var objects = _objects;
             var o = _object;
-            while (o < objects.Length && span.Copied < budget)
+            while (o < _count && span.Copied < budget)
             {
                 span.Copy(ObjectSeries.Block(objects[o], f));
                 o++;
@@ -183,7 +201,7 @@ internal sealed class ExpositionWriter
             var f = _family;
             var objects = _objects;
             var o = _object;
-            while (o < objects.Length && span.Copied < budget)
+            while (o < _count && span.Copied < budget)
             {
                 var block = ObjectSeries.Block(objects[o], f);
                 while (!block.IsEmpty)

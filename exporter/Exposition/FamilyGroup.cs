@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 
 namespace Runai.Exporter.Exposition;
@@ -12,6 +13,7 @@ internal sealed class FamilyGroup
     private readonly Dictionary<MetricFamily, int> _index = [];
     private readonly ConcurrentDictionary<string, byte[]> _objects = new(StringComparer.Ordinal);
     private int _series;
+    private int _countHint;
 
     public FamilyGroup(string name, params IReadOnlyList<MetricFamily> families)
     {
@@ -59,6 +61,36 @@ internal sealed class FamilyGroup
 
     public bool Contains(string key) => _objects.ContainsKey(key);
 
-    /// <summary>The objects' series as they are now; a scrape walks this once per family.</summary>
-    internal byte[][] ObjectsSnapshot() => _objects.IsEmpty ? [] : [.. _objects.Values];
+    /// <summary>
+    /// The objects' series as they are now, in an array rented from the shared pool (a scrape walks it once per family):
+    /// the first <paramref name="count"/> entries. Give it back with <see cref="ReturnSnapshot"/>. Rented rather than
+    /// allocated: at 10,000 workloads a fresh snapshot was most of what a scrape allocated.
+    /// </summary>
+    internal byte[][] RentSnapshot(out int count)
+    {
+        var snapshot = ArrayPool<byte[]>.Shared.Rent(Math.Max(16, Volatile.Read(ref _countHint) + 64));
+        count = 0;
+        foreach (var (_, data) in _objects)
+        {
+            if (count == snapshot.Length)
+            {
+                var larger = ArrayPool<byte[]>.Shared.Rent(snapshot.Length * 2);
+                snapshot.AsSpan(0, count).CopyTo(larger);
+                ReturnSnapshot(snapshot, count);
+                snapshot = larger;
+            }
+
+            snapshot[count++] = data;
+        }
+
+        Volatile.Write(ref _countHint, count);
+        return snapshot;
+    }
+
+    /// <summary>Gives a snapshot back, cleared so that the pool keeps no removed object's series alive.</summary>
+    internal static void ReturnSnapshot(byte[][] snapshot, int count)
+    {
+        snapshot.AsSpan(0, count).Clear();
+        ArrayPool<byte[]>.Shared.Return(snapshot);
+    }
 }
