@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.IO.Compression;
+using System.IO.Pipelines;
 using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Http;
@@ -142,18 +144,47 @@ internal sealed class WorkloadExporter : IComponent, IComponentEndpoints
     {
         var started = Stopwatch.GetTimestamp();
         var format = ExpositionFormats.Negotiate(context.Request.Headers.Accept);
+        var gzip = ExpositionFormats.AcceptsGzip(context.Request.Headers.AcceptEncoding);
         context.Response.ContentType = ExpositionFormats.ContentType(format);
+        context.Response.Headers.Vary = "Accept-Encoding";
         var ct = context.RequestAborted;
-        // Straight into Kestrel's response pipe: no intermediate buffer, no awaited write per object.
-        var writer = new ExpositionWriter(context.Response.BodyWriter);
-        if (_leading) await writer.WriteAsync(Model.Families.All, _time.GetUtcNow(), ct).ConfigureAwait(false);
-        ExporterMetrics.ScrapeBytes.Set(writer.Written);
+        GZipStream? zip = null;
+        PipeWriter output;
+        if (gzip)
+        {
+            // Prometheus asks for gzip by default: 25 MB of 200,000 series travel as about 1.2 MB. The fastest level
+            // compresses them in about 25 ms; the best takes three times as long for a body 1.6 times smaller.
+            context.Response.Headers.ContentEncoding = "gzip";
+            zip = new GZipStream(context.Response.Body, CompressionLevel.Fastest, leaveOpen: true);
+            output = PipeWriter.Create(zip, new StreamPipeWriterOptions(minimumBufferSize: ExpositionWriter.DefaultBlockSize, leaveOpen: true));
+        }
+        else
+        {
+            // Straight into Kestrel's response pipe: no intermediate buffer, no awaited write per object. Hand-written
+            // rather than ASP.NET Core's response compression, which routes uncompressed answers through a stream too.
+            output = context.Response.BodyWriter;
+        }
 
-        ExporterMetrics.ScrapeDuration.WithLabels(format == Exposition.ExpositionFormat.OpenMetrics ? "openmetrics" : "text")
-            .Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        // The health series come last: in OpenMetrics the registry's output ends with the one "# EOF".
-        await Metrics.DefaultRegistry.CollectAndExportAsTextAsync(context.Response.Body,
-            format == Exposition.ExpositionFormat.OpenMetrics ? Prometheus.ExpositionFormat.OpenMetricsText : Prometheus.ExpositionFormat.PrometheusText, ct).ConfigureAwait(false);
+        try
+        {
+            var writer = new ExpositionWriter(output);
+            if (_leading) await writer.WriteAsync(Model.Families.All, _time.GetUtcNow(), ct).ConfigureAwait(false);
+            ExporterMetrics.ScrapeBytes.Set(writer.Written);
+            ExporterMetrics.ScrapeDuration.WithLabels(format == Exposition.ExpositionFormat.OpenMetrics ? "openmetrics" : "text")
+                .Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            // The health series come last: in OpenMetrics the registry's output ends with the one "# EOF".
+            await output.FlushAsync(ct).ConfigureAwait(false);
+            await Metrics.DefaultRegistry.CollectAndExportAsTextAsync(zip ?? context.Response.Body,
+                format == Exposition.ExpositionFormat.OpenMetrics ? Prometheus.ExpositionFormat.OpenMetricsText : Prometheus.ExpositionFormat.PrometheusText, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (zip is not null)
+            {
+                await output.CompleteAsync().ConfigureAwait(false);
+                await zip.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
     private static WorkloadRef Ref(string kind, IKubernetesObject<V1ObjectMeta> o) => new(kind, o.Metadata.NamespaceProperty ?? "", o.Metadata.Name);

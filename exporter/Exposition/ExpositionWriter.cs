@@ -50,6 +50,36 @@ internal static class ExpositionFormats
 
         return openMetrics > 0 && openMetrics >= text ? ExpositionFormat.OpenMetrics : ExpositionFormat.Text;
     }
+
+    /// <summary>
+    /// True when an Accept-Encoding header takes gzip: named (or <c>*</c> when gzip is not named) with a quality above 0.
+    /// Prometheus sends <c>Accept-Encoding: gzip</c> unless its scrape config turns compression off.
+    /// </summary>
+    public static bool AcceptsGzip(string? acceptEncoding)
+    {
+        if (string.IsNullOrWhiteSpace(acceptEncoding)) return false;
+        double? gzip = null, any = null;
+        foreach (var part in acceptEncoding.Split(','))
+        {
+            var fields = part.Split(';');
+            var coding = fields[0].Trim();
+            var quality = 1.0;
+            foreach (var parameter in fields.Skip(1))
+            {
+                var p = parameter.Trim();
+                if (p.StartsWith("q=", StringComparison.OrdinalIgnoreCase)
+                    && double.TryParse(p.AsSpan(2), NumberStyles.Float, CultureInfo.InvariantCulture, out var q))
+                    quality = q;
+            }
+
+            if (coding.Equals("gzip", StringComparison.OrdinalIgnoreCase) || coding.Equals("x-gzip", StringComparison.OrdinalIgnoreCase))
+                gzip = Math.Max(gzip ?? 0, quality);
+            else if (coding == "*")
+                any = Math.Max(any ?? 0, quality);
+        }
+
+        return (gzip ?? any ?? 0) > 0;
+    }
 }
 
 /// <summary>

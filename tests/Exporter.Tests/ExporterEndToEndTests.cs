@@ -83,6 +83,32 @@ public sealed class ExporterEndToEndTests(SimApi sim) : IClassFixture<SimApi>
     }
 
     [Fact]
+    public async Task GzipIsServedWhenAskedForAndDecodesToTheSameSeries()
+    {
+        var api = sim.Admin;
+        var ns = await api.NewNamespaceAsync();
+        await api.CreateAsync(Objects.Project(ns + "-p", ns, 8, 16));
+        for (var i = 0; i < 50; i++) await api.CreateAsync(Objects.Training($"train-{i}", ns, annotations: Objects.Annotations("Running", "2", "1000", "2")));
+        await using var exporter = await InProcessExporter.StartAsync(api);
+        await exporter.WaitUntilSyncedAsync();
+        await Wait.UntilAsync(async () => (await exporter.ScrapeParsedAsync()).Of("runai_workload_info").Count(s => s.Label("namespace") == ns) == 50, "the 50 workloads");
+
+        var (zipped, encoding, vary) = await exporter.ScrapeGzipAsync();
+        Assert.Equal("gzip", encoding);
+        Assert.Equal("Accept-Encoding", vary);
+        var decoded = Support.Exposition.Parse(zipped);
+        Assert.True(decoded.HasEof);
+        var plain = await exporter.ScrapeParsedAsync();
+        // The same workload series either way (the clock-driven ones may have moved between the two scrapes).
+        static IEnumerable<string> Fixed(Support.Exposition e, string ns) => e.Samples
+            .Where(s => s.Name.StartsWith("runai_workload_", StringComparison.Ordinal) && s.Label("namespace") == ns && !s.Name.EndsWith("_seconds", StringComparison.Ordinal) && s.Name != "runai_workload_queue_time")
+            .Select(s => $"{s.Name}{{{string.Join(",", s.Labels.OrderBy(l => l.Key).Select(l => $"{l.Key}={l.Value}"))}}} {s.Value}")
+            .Order(StringComparer.Ordinal);
+        Assert.Equal(Fixed(plain, ns), Fixed(decoded, ns));
+        Assert.Equal(50 * 9, decoded.Of("runai_workload_status").Count(s => s.Label("namespace") == ns));
+    }
+
+    [Fact]
     public async Task AStandbyServesNoWorkloadSeriesButItsOwnHealth()
     {
         var api = sim.Admin;

@@ -16,4 +16,22 @@ public sealed class NegotiationTests
     [InlineData("application/json", "text")]
     public void PicksTheFormatTheScraperPrefers(string? accept, string expected) =>
         Assert.Equal(expected, ExpositionFormats.Negotiate(accept) == ExpositionFormat.OpenMetrics ? "openmetrics" : "text");
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("", false)]
+    [InlineData("identity", false)]
+    // What Prometheus sends by default.
+    [InlineData("gzip", true)]
+    [InlineData("GZIP", true)]
+    [InlineData("x-gzip", true)]
+    [InlineData("gzip, deflate, br", true)]
+    [InlineData("br;q=1.0, gzip;q=0.8, *;q=0.1", true)]
+    [InlineData("gzip;q=0", false)]
+    [InlineData("*", true)]
+    [InlineData("*;q=0", false)]
+    [InlineData("gzip;q=0, *", false)]
+    [InlineData("deflate", false)]
+    public void TakesGzipOnlyWhenTheScraperAcceptsIt(string? acceptEncoding, bool expected) =>
+        Assert.Equal(expected, ExpositionFormats.AcceptsGzip(acceptEncoding));
 }

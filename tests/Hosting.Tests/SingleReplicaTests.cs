@@ -1,4 +1,6 @@
+using System.IO.Compression;
 using System.Net;
+using System.Text;
 using System.Text.Json.Nodes;
 using k8s;
 using Runai.Core;
@@ -57,5 +59,16 @@ public sealed class SingleReplicaTests(SimFixture sim) : IClassFixture<SimFixtur
         var lines = replica.Output.Split('\n').Where(l => l.Length > 0).ToList();
         Assert.All(lines, l => Assert.Equal("workload-exporter", (string?)JsonNode.Parse(l)!["component"]));
         Assert.Contains(lines, l => (string?)JsonNode.Parse(l)!["@mt"] == "{Identity} became the leader of {Component} (lease {Lease})");
+
+        // As Prometheus asks by default: gzip, and the same exposition once decoded.
+        var (status, encoding, body) = await replica.GetEncodedAsync("/metrics", "gzip");
+        Assert.Equal((HttpStatusCode.OK, "gzip"), (status, encoding));
+        using var gunzip = new StreamReader(new GZipStream(new MemoryStream(body), CompressionMode.Decompress));
+        var decoded = await gunzip.ReadToEndAsync();
+        Assert.Equal(1, Metrics.Sample(decoded, "runai_controller_leader{component=\"workload-exporter\"}"));
+        Assert.Contains("# TYPE runai_exporter_synced gauge", decoded);
+        var (_, identity, plain) = await replica.GetEncodedAsync("/metrics", "identity");
+        Assert.Null(identity);
+        Assert.Equal(1, Metrics.Sample(Encoding.UTF8.GetString(plain), "runai_controller_leader{component=\"workload-exporter\"}"));
     }
 }

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using k8s;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -61,6 +62,19 @@ internal sealed class InProcessExporter : IAsyncDisposable
         using var response = await Http.SendAsync(request);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadAsStringAsync(), response.Content.Headers.ContentType?.ToString() ?? "");
+    }
+
+    /// <summary>GET /metrics as Prometheus asks by default (gzip, OpenMetrics preferred); the decoded body and the response's headers.</summary>
+    public async Task<(string Body, string? ContentEncoding, string Vary)> ScrapeGzipAsync()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Url, "/metrics"));
+        request.Headers.TryAddWithoutValidation("Accept", "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5");
+        request.Headers.TryAddWithoutValidation("Accept-Encoding", "gzip");
+        using var response = await Http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        await using var gunzip = new GZipStream(await response.Content.ReadAsStreamAsync(), CompressionMode.Decompress);
+        using var reader = new StreamReader(gunzip);
+        return (await reader.ReadToEndAsync(), response.Content.Headers.ContentEncoding.SingleOrDefault(), string.Join(",", response.Headers.Vary));
     }
 
     public async Task<Exposition> ScrapeParsedAsync() => Exposition.Parse((await ScrapeAsync()).Body);

@@ -107,6 +107,15 @@ internal sealed partial class ComponentProcess : IAsyncDisposable
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>GET with the given Accept-Encoding; the body as sent (not decoded) and its Content-Encoding.</summary>
+    public async Task<(HttpStatusCode Status, string? Encoding, byte[] Body)> GetEncodedAsync(string path, string acceptEncoding)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Url ?? throw new InvalidOperationException("no address yet"), path));
+        request.Headers.TryAddWithoutValidation("Accept-Encoding", acceptEncoding);
+        using var response = await Http.SendAsync(request);
+        return (response.StatusCode, response.Content.Headers.ContentEncoding.SingleOrDefault(), await response.Content.ReadAsByteArrayAsync());
+    }
+
     /// <summary>The value of one series in /metrics, or null when the process does not answer or lacks the series.</summary>
     public async Task<double?> SampleAsync(string series)
     {
