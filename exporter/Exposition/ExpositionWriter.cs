@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using Microsoft.Net.Http.Headers;
 using System.Globalization;
 
 namespace Runai.Exporter.Exposition;
@@ -27,24 +28,14 @@ internal static class ExpositionFormats
     /// </summary>
     public static ExpositionFormat Negotiate(string? accept)
     {
-        if (string.IsNullOrWhiteSpace(accept)) return ExpositionFormat.Text;
+        if (string.IsNullOrWhiteSpace(accept) || !MediaTypeHeaderValue.TryParseList([accept], out var types)) return ExpositionFormat.Text;
         double openMetrics = -1, text = -1;
-        foreach (var part in accept.Split(','))
+        foreach (var type in types)
         {
-            var fields = part.Split(';');
-            var type = fields[0].Trim();
-            var quality = 1.0;
-            foreach (var parameter in fields.Skip(1))
-            {
-                var p = parameter.Trim();
-                if (p.StartsWith("q=", StringComparison.OrdinalIgnoreCase)
-                    && double.TryParse(p.AsSpan(2), NumberStyles.Float, CultureInfo.InvariantCulture, out var q))
-                    quality = q;
-            }
-
-            if (type.Equals("application/openmetrics-text", StringComparison.OrdinalIgnoreCase))
+            var quality = type.Quality ?? 1.0;
+            if (type.MediaType.Equals("application/openmetrics-text", StringComparison.OrdinalIgnoreCase))
                 openMetrics = Math.Max(openMetrics, quality);
-            else if (type.Equals("text/plain", StringComparison.OrdinalIgnoreCase) || type == "*/*" || type.Equals("text/*", StringComparison.OrdinalIgnoreCase))
+            else if (type.MediaType.Equals("text/plain", StringComparison.OrdinalIgnoreCase) || type.MatchesAllTypes || type.MediaType.Equals("text/*", StringComparison.OrdinalIgnoreCase))
                 text = Math.Max(text, quality);
         }
 
@@ -57,24 +48,14 @@ internal static class ExpositionFormats
     /// </summary>
     public static bool AcceptsGzip(string? acceptEncoding)
     {
-        if (string.IsNullOrWhiteSpace(acceptEncoding)) return false;
+        if (string.IsNullOrWhiteSpace(acceptEncoding) || !StringWithQualityHeaderValue.TryParseList([acceptEncoding], out var codings)) return false;
         double? gzip = null, any = null;
-        foreach (var part in acceptEncoding.Split(','))
+        foreach (var coding in codings)
         {
-            var fields = part.Split(';');
-            var coding = fields[0].Trim();
-            var quality = 1.0;
-            foreach (var parameter in fields.Skip(1))
-            {
-                var p = parameter.Trim();
-                if (p.StartsWith("q=", StringComparison.OrdinalIgnoreCase)
-                    && double.TryParse(p.AsSpan(2), NumberStyles.Float, CultureInfo.InvariantCulture, out var q))
-                    quality = q;
-            }
-
-            if (coding.Equals("gzip", StringComparison.OrdinalIgnoreCase) || coding.Equals("x-gzip", StringComparison.OrdinalIgnoreCase))
+            var quality = coding.Quality ?? 1.0;
+            if (coding.Value.Equals("gzip", StringComparison.OrdinalIgnoreCase) || coding.Value.Equals("x-gzip", StringComparison.OrdinalIgnoreCase))
                 gzip = Math.Max(gzip ?? 0, quality);
-            else if (coding == "*")
+            else if (coding.Value.Equals("*", StringComparison.Ordinal))
                 any = Math.Max(any ?? 0, quality);
         }
 

@@ -14,6 +14,9 @@ public sealed class NegotiationTests
     [InlineData("application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1", "openmetrics")]
     [InlineData("text/plain;version=0.0.4;q=1,application/openmetrics-text;q=0.5", "text")]
     [InlineData("application/json", "text")]
+    // An unreadable quality is ignored; garbage from a scraper gets the text format, not an error.
+    [InlineData("application/openmetrics-text;q=high", "openmetrics")]
+    [InlineData(";;,,\u00e9/\u00e9", "text")]
     public void PicksTheFormatTheScraperPrefers(string? accept, string expected) =>
         Assert.Equal(expected, ExpositionFormats.Negotiate(accept) == ExpositionFormat.OpenMetrics ? "openmetrics" : "text");
 
@@ -32,6 +35,8 @@ public sealed class NegotiationTests
     [InlineData("*;q=0", false)]
     [InlineData("gzip;q=0, *", false)]
     [InlineData("deflate", false)]
+    [InlineData("gzip;q=lots", false)]
+    [InlineData(",;=", false)]
     public void TakesGzipOnlyWhenTheScraperAcceptsIt(string? acceptEncoding, bool expected) =>
         Assert.Equal(expected, ExpositionFormats.AcceptsGzip(acceptEncoding));
 }
