@@ -90,7 +90,8 @@ internal sealed class WorkloadExporter : IComponent, IComponentEndpoints
         WatchRunai<TrainingWorkload>(WorkloadKinds.TrainingWorkload);
         WatchRunai<InferenceWorkload>(WorkloadKinds.InferenceWorkload);
         WatchRunai<InteractiveWorkload>(WorkloadKinds.InteractiveWorkload);
-        Watch("mpijob", informers.Get(ResourceClient.Custom<MpiJob>()), j => Model.SetWorkload(WorkloadFacts.From(j)), j => Model.RemoveWorkload(Ref(MpiJob.KubeKind, j)), optional: true);
+        Watch("mpijob", informers.Get(ResourceClient.Custom<MpiJob>(), WorkloadTransform.Options<MpiJob>(WorkloadFacts.From)),
+            j => Model.SetWorkload(WorkloadTransform.FactsOf<MpiJob>(j, WorkloadFacts.From)), j => Model.RemoveWorkload(Ref(MpiJob.KubeKind, j)), optional: true);
         Watch("deployment", informers.Get(ResourceClient.Deployments, new InformerOptions<V1Deployment> { Namespace = runai }),
             d => Model.SetDeployment(d.Metadata.Name, d.Spec?.Replicas ?? 1, d.Status?.ReadyReplicas ?? 0), d => Model.RemoveDeployment(d.Metadata.Name));
         Watch("daemonset", informers.Get(ResourceClient.DaemonSets, new InformerOptions<V1DaemonSet> { Namespace = runai }),
@@ -99,8 +100,8 @@ internal sealed class WorkloadExporter : IComponent, IComponentEndpoints
             l => Model.SetLease(l.Metadata.Name, l.Spec?.HolderIdentity, WorkloadFacts.Utc(l.Spec?.RenewTime ?? l.Spec?.AcquireTime)), l => Model.RemoveLease(l.Metadata.Name));
 
         void WatchRunai<T>(WorkloadKindInfo kind)
-            where T : class, IRunaiWorkload => Watch(kind.Plural.TrimEnd('s'), informers.Get(ResourceClient.Custom<T>()),
-                w => Model.SetWorkload(WorkloadFacts.From(w)), w => Model.RemoveWorkload(Ref(kind.Kind, w)));
+            where T : class, IRunaiWorkload, new() => Watch(kind.Plural.TrimEnd('s'), informers.Get(ResourceClient.Custom<T>(), WorkloadTransform.Options<T>(WorkloadFacts.From)),
+                w => Model.SetWorkload(WorkloadTransform.FactsOf<T>(w, WorkloadFacts.From)), w => Model.RemoveWorkload(Ref(kind.Kind, w)));
 
         lock (_gate) _watched = watched;
         Model.DeferRendering();
