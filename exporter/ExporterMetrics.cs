@@ -23,15 +23,15 @@ internal static class ExporterMetrics
         });
 
     public static readonly Histogram ScrapeDuration = Metrics.CreateHistogram(
-        "runai_exporter_scrape_duration_seconds", "Seconds to write one /metrics response, by format.",
+        "runai_exporter_scrape_duration_seconds", "Seconds to write the workload series of one /metrics response, by format and content encoding (gzip includes compressing).",
         new HistogramConfiguration
         {
-            LabelNames = ["format"],
+            LabelNames = ["format", "encoding"],
             Buckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
         });
 
     public static readonly Gauge ScrapeBytes = Metrics.CreateGauge(
-        "runai_exporter_last_scrape_bytes", "Size of the last /metrics response's exporter series, in bytes.");
+        "runai_exporter_last_scrape_bytes", "Size of the last /metrics response's workload series before any compression, in bytes.");
 
     public static readonly Counter LabelValuesBounded = Metrics.CreateCounter(
         "runai_exporter_label_values_bounded_total",

@@ -171,7 +171,7 @@ internal sealed class WorkloadExporter : IComponent, IComponentEndpoints
             var writer = new ExpositionWriter(output);
             if (_leading) await writer.WriteAsync(Model.Families.All, _time.GetUtcNow(), ct).ConfigureAwait(false);
             ExporterMetrics.ScrapeBytes.Set(writer.Written);
-            ExporterMetrics.ScrapeDuration.WithLabels(format == Exposition.ExpositionFormat.OpenMetrics ? "openmetrics" : "text")
+            ExporterMetrics.ScrapeDuration.WithLabels(format == Exposition.ExpositionFormat.OpenMetrics ? "openmetrics" : "text", gzip ? "gzip" : "identity")
                 .Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
             // The health series come last: in OpenMetrics the registry's output ends with the one "# EOF".
             await output.FlushAsync(ct).ConfigureAwait(false);

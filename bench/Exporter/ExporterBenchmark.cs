@@ -93,7 +93,7 @@ internal sealed class ExporterBenchmark(bool quick, string simDll, string export
 
         var cpuPerScrape = (exporter.CpuTime() - cpuBefore).TotalMilliseconds / Scrapes;
         var collectionsAfter = Collections(last);
-        var (rss, peak) = exporter.Memory();
+        var (rss, peak, anonymous) = exporter.MemoryDetail();
         var series = last.Split('\n').Count(l => l.StartsWith("runai_", StringComparison.Ordinal) && !l.StartsWith("runai_exporter_", StringComparison.Ordinal) && !l.StartsWith("runai_controller_", StringComparison.Ordinal));
         Say($"{Scrapes} scrapes of {bytes / 1e6:0.0} MB ({series} series): p50 {Percentile(times, 50):0.0} ms, p99 {Percentile(times, 99):0.0} ms; RSS {rss / 1048576.0:0} MiB");
 
@@ -145,6 +145,7 @@ internal sealed class ExporterBenchmark(bool quick, string simDll, string export
             ["cpu_ms_per_scrape"] = Round(cpuPerScrape),
             ["rss_mb"] = Round(rss / 1048576.0),
             ["rss_peak_mb"] = Round(peak / 1048576.0),
+            ["rss_anon_mb"] = Round(anonymous / 1048576.0),
             ["rss_after_sync_mb"] = Round(rssAfterSync / 1048576.0),
             ["managed_heap_mb"] = SampleValue(last, "dotnet_total_memory_bytes") is { } heap ? Round(heap / 1048576.0) : null,
             ["sync_s"] = Round(syncSeconds),

@@ -55,14 +55,22 @@ internal sealed class ExporterProcess : IAsyncDisposable
     /// <summary>Resident and peak resident memory in bytes.</summary>
     public (long Rss, long Peak) Memory()
     {
-        long rss = 0, peak = 0;
+        var (rss, peak, _) = MemoryDetail();
+        return (rss, peak);
+    }
+
+    /// <summary>Resident, peak resident, and anonymous resident memory (heap, stacks; not the mapped assemblies) in bytes.</summary>
+    public (long Rss, long Peak, long Anonymous) MemoryDetail()
+    {
+        long rss = 0, peak = 0, anonymous = 0;
         foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
         {
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = Kb(line);
             else if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) peak = Kb(line);
+            else if (line.StartsWith("RssAnon:", StringComparison.Ordinal)) anonymous = Kb(line);
         }
 
-        return (rss, peak);
+        return (rss, peak, anonymous);
         static long Kb(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
     }
 

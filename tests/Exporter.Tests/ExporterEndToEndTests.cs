@@ -98,6 +98,7 @@ public sealed class ExporterEndToEndTests(SimApi sim) : IClassFixture<SimApi>
         Assert.Equal("Accept-Encoding", vary);
         var decoded = Support.Exposition.Parse(zipped);
         Assert.True(decoded.HasEof);
+        Assert.True(decoded.Value("runai_exporter_scrape_duration_seconds_count", ("format", "openmetrics"), ("encoding", "gzip")) >= 1);
         var plain = await exporter.ScrapeParsedAsync();
         // The same workload series either way (the clock-driven ones may have moved between the two scrapes).
         static IEnumerable<string> Fixed(Support.Exposition e, string ns) => e.Samples
