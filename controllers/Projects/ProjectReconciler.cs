@@ -126,7 +126,7 @@ internal static class ProjectChecks
     public static Outcome Check(Project project, IReadOnlyList<Project> claimants)
     {
         var ns = project.EffectiveNamespace;
-        if (!IsDnsLabel(ns))
+        if (!KubeNames.IsDnsLabel(ns))
             return new("InvalidNamespace", $"namespace \"{ns}\" is not a valid namespace name (lower-case letters, digits and '-', at most 63)");
         var gpus = project.Spec.Gpus;
         if (gpus.Quota < GpuQuantity.Zero)
@@ -141,8 +141,4 @@ internal static class ProjectChecks
         return new(null, null);
     }
 
-    private static bool IsDnsLabel(string s) =>
-        s.Length is > 0 and <= 63
-        && s.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
-        && s[0] != '-' && s[^1] != '-';
 }

@@ -12,9 +12,7 @@ namespace Runai.Controllers.Workloads;
 /// </summary>
 internal static class WorkloadSpecCheck
 {
-    /// <summary>Names of objects made from a workload's name end up as label values and DNS labels: at most 63 characters.</summary>
-    public const int MaxDnsLabel = 63;
-
+    // Names of objects made from a workload's name end up as label values and DNS labels: at most KubeNames.MaxDnsLabel.
     public static IReadOnlyList<string> Problems(IRunaiWorkload workload, bool namespaceHasProject)
     {
         var problems = new List<string>();
@@ -32,8 +30,8 @@ internal static class WorkloadSpecCheck
         if (spec.BackoffLimit is < 0)
             problems.Add($"spec.backoffLimit {spec.BackoffLimit} is negative");
         var longest = LongestDerivedName(workload);
-        if (longest.Length > MaxDnsLabel)
-            problems.Add($"name {name} is {name.Length} characters: the {longest.What} \"{longest.Name}\" made from it would have {longest.Length}, more than the {MaxDnsLabel} a label value or DNS name may have");
+        if (longest.Length > KubeNames.MaxDnsLabel)
+            problems.Add($"name {name} is {name.Length} characters: the {longest.What} \"{longest.Name}\" made from it would have {longest.Length}, more than the {KubeNames.MaxDnsLabel} a label value or DNS name may have");
         return problems;
     }
 

@@ -158,7 +158,7 @@ internal static class ComponentHostArguments
 
         if (values.TryGetValue("--lease-namespace", out var ns))
         {
-            if (!IsDnsLabel(ns))
+            if (!KubeNames.IsDnsLabel(ns))
             {
                 return Fail($"--lease-namespace: '{ns}' is not a namespace name (lower-case letters, digits and '-', at most 63)");
             }
@@ -234,10 +234,6 @@ internal static class ComponentHostArguments
         return null;
     }
 
-    private static bool IsDnsLabel(string s) =>
-        s.Length is > 0 and <= 63
-        && s.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
-        && s[0] != '-' && s[^1] != '-';
 
     private static ParsedArguments Fail(string error) => new(null, error);
 }
