@@ -21,9 +21,10 @@ public sealed record EventTarget(string ApiVersion, string Kind, string Namespac
 /// Records core/v1 Events (what <c>kubectl describe</c> and <c>runai describe job</c> show), the one recorder every
 /// component uses. Best effort: a failed write is logged, never thrown, so an Event never fails a reconcile.
 /// With <c>once: true</c> the same reason and message on the same object is recorded once until it changes, so
-/// retried reconciles do not flood the namespace.
+/// retried reconciles do not flood the namespace. Timestamps come from <paramref name="time"/> (the system clock by
+/// default; the simulated cluster's operators pass theirs).
 /// </summary>
-public sealed class EventRecorder(IKubernetes api, string component, ILogger log)
+public sealed class EventRecorder(IKubernetes api, string component, ILogger log, TimeProvider? time = null)
 {
     public const string Normal = "Normal";
     public const string Warning = "Warning";
@@ -44,7 +45,7 @@ public sealed class EventRecorder(IKubernetes api, string component, ILogger log
             return;
         }
 
-        var now = DateTime.UtcNow;
+        var now = (time ?? TimeProvider.System).GetUtcNow().UtcDateTime;
         var e = new Corev1Event
         {
             Metadata = new V1ObjectMeta { Name = $"{about.Name}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}", NamespaceProperty = about.Namespace },

@@ -3,6 +3,8 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Runai.Sim.Operators.Internal;
+using EventRecorder = Runai.Core.Runtime.EventRecorder;
+using EventTarget = Runai.Core.Runtime.EventTarget;
 
 namespace Runai.Sim.Operators;
 
@@ -31,7 +33,7 @@ internal sealed class DefaultScheduler
         this.loggers = loggers;
         this.time = time ?? TimeProvider.System;
         log = loggers.CreateLogger<DefaultScheduler>();
-        events = new EventRecorder(client, SchedulerName, this.time, log);
+        events = new EventRecorder(client, SchedulerName, log, this.time);
     }
 
     public async Task RunAsync(CancellationToken ct)
@@ -121,7 +123,7 @@ internal sealed class DefaultScheduler
             assumed[pod.Metadata!.Uid] = bound;
             placed.Add(bound);
             log.LogInformation("Bound pod {Pod} to {Node}", name, node);
-            await events.RecordAsync(pod, "Normal", "Scheduled", $"Successfully assigned {name} to {node}", ct).ConfigureAwait(false);
+            await events.RecordAsync(EventTarget.Of(pod), EventRecorder.Normal, "Scheduled", $"Successfully assigned {name} to {node}", ct).ConfigureAwait(false);
             return;
         }
 
@@ -149,6 +151,6 @@ internal sealed class DefaultScheduler
             return;
         }
         log.LogInformation("Pod {Pod} is unschedulable: {Message}", name, message);
-        await events.RecordAsync(pod, "Warning", "FailedScheduling", message, ct).ConfigureAwait(false);
+        await events.RecordAsync(EventTarget.Of(pod), EventRecorder.Warning, "FailedScheduling", message, ct).ConfigureAwait(false);
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Runai.Core;
 using Runai.Core.Resources;
 using Runai.Sim.Operators.Internal;
+using EventRecorder = Runai.Core.Runtime.EventRecorder;
 
 namespace Runai.Sim.Operators;
 
@@ -33,7 +34,7 @@ internal sealed class MpiOperator
         this.loggers = loggers;
         this.time = time ?? TimeProvider.System;
         log = loggers.CreateLogger<MpiOperator>();
-        events = new EventRecorder(client, KubeflowLabels.MpiOperator, this.time, log);
+        events = new EventRecorder(client, KubeflowLabels.MpiOperator, log, this.time);
     }
 
     public async Task RunAsync(CancellationToken ct)
