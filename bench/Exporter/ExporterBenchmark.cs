@@ -98,6 +98,7 @@ internal sealed class ExporterBenchmark(bool quick, string simDll, string export
         Say($"{Scrapes} scrapes of {bytes / 1e6:0.0} MB ({series} series): p50 {Percentile(times, 50):0.0} ms, p99 {Percentile(times, 99):0.0} ms; RSS {rss / 1048576.0:0} MiB");
 
         var lag = await MeasureLagAsync(api, exporter, ct);
+        var churn = await MeasureUnderChurnAsync(api, exporter, sink, ct);
         var internalLag = InternalLagMs(Encoding.UTF8.GetString((await ScrapeAsync(exporter, ct)).Body));
 
         Say("building the same series in a bare prometheus-net registry");
@@ -150,6 +151,7 @@ internal sealed class ExporterBenchmark(bool quick, string simDll, string export
             ["managed_heap_mb"] = SampleValue(last, "dotnet_total_memory_bytes") is { } heap ? Round(heap / 1048576.0) : null,
             ["sync_s"] = Round(syncSeconds),
             ["write_to_scrape_ms"] = lag,
+            ["churn"] = churn,
             ["event_to_series_mean_ms"] = internalLag,
             ["bare_registry"] = bare,
             ["ratio_vs_bare_registry"] = Math.Round(ratio, 3),
@@ -225,6 +227,69 @@ internal sealed class ExporterBenchmark(bool quick, string simDll, string export
     }
 
     /// <summary>From a workload annotation write's response to the first scrape showing its new value (bounded below by one scrape).</summary>
+    /// <summary>Annotation writes per second during the churn phase: the steady rate of the annotations benchmark.</summary>
+    private const int ChurnWritesPerSecond = 200;
+
+    /// <summary>
+    /// Scrapes while workloads change: <see cref="ChurnWritesPerSecond"/> annotation writes a second go to the API server
+    /// (and so to the exporter's informers, which re-render those workloads) for as long as the scrapes take.
+    /// </summary>
+    private async Task<JsonObject> MeasureUnderChurnAsync(ApiConnection api, ExporterProcess exporter, byte[] sink, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var writes = 0;
+        var writer = Task.Run(async () =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    // Paced against the clock, so a slow response is made up for rather than lowering the rate.
+                    var due = (long)(Stopwatch.GetElapsedTime(started).TotalSeconds * ChurnWritesPerSecond);
+                    if (writes >= due)
+                    {
+                        await Task.Delay(5, stop.Token);
+                        continue;
+                    }
+
+                    var w = writes * 7919 % _objects.Workloads;
+                    var patch = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new JsonObject
+                    {
+                        ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { ["runai-preemptions"] = (writes % 5).ToString(CultureInfo.InvariantCulture) } },
+                    });
+                    await api.SendAsync(HttpMethod.Patch, $"apis/run.ai/v2alpha1/namespaces/{_objects.NamespaceOf(w)}/trainingworkloads/{_objects.WorkloadName(w)}",
+                        patch, ApiConnection.MergePatch, stop.Token);
+                    writes++;
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+        }, ct);
+
+        await Task.Delay(1000, ct); // the writes under way before the first timed scrape
+        var times = new List<double>();
+        var cpuBefore = exporter.CpuTime();
+        var clock = Stopwatch.StartNew();
+        var writesBefore = writes;
+        for (var i = 0; i < Scrapes / 2; i++) times.Add((await ScrapeCountingAsync(exporter, sink, ct, gzip: true)).Ms);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var writesDuring = writes - writesBefore;
+        var cpu = (exporter.CpuTime() - cpuBefore).TotalMilliseconds;
+        await stop.CancelAsync();
+        await writer;
+        Say($"{times.Count} gzip scrapes during {writesDuring / seconds:0} writes/s: p50 {Percentile(times, 50):0.0} ms, p99 {Percentile(times, 99):0.0} ms");
+        return new JsonObject
+        {
+            ["writes_per_s"] = Round(writesDuring / seconds),
+            ["scrape_p50_ms"] = Round(Percentile(times, 50)),
+            ["scrape_p99_ms"] = Round(Percentile(times, 99)),
+            ["exporter_cpu_percent"] = Round(cpu / (seconds * 1000) * 100),
+            ["scrapes"] = times.Count,
+        };
+    }
+
     private async Task<JsonObject> MeasureLagAsync(ApiConnection api, ExporterProcess exporter, CancellationToken ct)
     {
         var lags = new List<double>();
