@@ -1,7 +1,6 @@
-using System.Buffers;
+using System.Globalization;
 using System.IO.Pipelines;
 using Microsoft.Net.Http.Headers;
-using System.Globalization;
 
 namespace Runai.Exporter.Exposition;
 
@@ -117,16 +116,7 @@ internal sealed class ExpositionWriter
         }
     }
 
-    /// <summary>Writes raw bytes (<c># EOF</c>, another registry's output).</summary>
-    public void Append(ReadOnlySpan<byte> bytes)
-    {
-        _output.Write(bytes);
-        Written += bytes.Length;
-    }
-
-    public async ValueTask FlushAsync(CancellationToken ct) => await _output.FlushAsync(ct).ConfigureAwait(false);
-
-    /// <summary>Where a write stands between flushes: group, family, object and (for clock-driven families) sample.</summary>
+    /// <summary>Where a write stands between flushes: group, family and object (an object's block is written whole).</summary>
     private sealed class Cursor(IReadOnlyList<FamilyGroup> groups, DateTimeOffset now)
     {
         private int _group = -1;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using Runai.Exporter.Exposition;
@@ -15,8 +16,8 @@ internal static class Render
         // A small flush size, so the writer's resumption between flushes is exercised on every render.
         var writer = new ExpositionWriter(pipe, flushEvery: 700);
         writer.WriteAsync(model.Families.All, now, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        if (openMetrics) writer.Append("# EOF\n"u8);
-        writer.FlushAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        if (openMetrics) pipe.Write("# EOF\n"u8);
+        pipe.FlushAsync().AsTask().GetAwaiter().GetResult();
         pipe.Complete();
         return Encoding.UTF8.GetString(stream.ToArray());
     }
