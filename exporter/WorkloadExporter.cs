@@ -147,45 +147,54 @@ internal sealed class WorkloadExporter : IComponent, IComponentEndpoints
         var format = ExpositionFormats.Negotiate(context.Request.Headers.Accept);
         var gzip = ExpositionFormats.AcceptsGzip(context.Request.Headers.AcceptEncoding);
         context.Response.ContentType = ExpositionFormats.ContentType(format);
-        context.Response.Headers.Vary = "Accept-Encoding";
+        // The body depends on both: OpenMetrics or text, gzip or not.
+        context.Response.Headers.Vary = "Accept, Accept-Encoding";
         var ct = context.RequestAborted;
-        GZipStream? zip = null;
-        PipeWriter output;
-        if (gzip)
-        {
-            // Prometheus asks for gzip by default: 25 MB of 200,000 series travel as about 1.2 MB. The fastest level
-            // compresses them in about 25 ms; the best takes three times as long for a body 1.6 times smaller.
-            context.Response.Headers.ContentEncoding = "gzip";
-            zip = new GZipStream(context.Response.Body, CompressionLevel.Fastest, leaveOpen: true);
-            output = PipeWriter.Create(zip, new StreamPipeWriterOptions(minimumBufferSize: ExpositionWriter.DefaultBlockSize, leaveOpen: true));
-        }
-        else
+        if (!gzip)
         {
             // Straight into Kestrel's response pipe: no intermediate buffer, no awaited write per object. Hand-written
             // rather than ASP.NET Core's response compression, which routes uncompressed answers through a stream too.
-            output = context.Response.BodyWriter;
+            await WriteSeriesAsync(context.Response.BodyWriter, context.Response.Body, format, gzip, started, ct).ConfigureAwait(false);
+            return;
         }
 
+        // Prometheus asks for gzip by default: 25 MB of 200,000 series travel as about 1.2 MB. The fastest level
+        // compresses them in about 25 ms; the best takes three times as long for a body 1.6 times smaller.
+        context.Response.Headers.ContentEncoding = "gzip";
+        await using var zip = new GZipStream(context.Response.Body, CompressionLevel.Fastest, leaveOpen: true);
+        var output = PipeWriter.Create(zip, new StreamPipeWriterOptions(minimumBufferSize: ExpositionWriter.DefaultBlockSize, leaveOpen: true));
+        Exception? failed = null;
         try
         {
-            var writer = new ExpositionWriter(output);
-            if (_leading) await writer.WriteAsync(Model.Families.All, _time.GetUtcNow(), ct).ConfigureAwait(false);
-            ExporterMetrics.ScrapeBytes.Set(writer.Written);
-            ExporterMetrics.ScrapeDuration.WithLabels(format == Exposition.ExpositionFormat.OpenMetrics ? "openmetrics" : "text", gzip ? "gzip" : "identity")
-                .Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            // The health series come last: in OpenMetrics the registry's output ends with the one "# EOF".
-            await output.FlushAsync(ct).ConfigureAwait(false);
-            await Metrics.DefaultRegistry.CollectAndExportAsTextAsync(zip ?? context.Response.Body,
-                format == Exposition.ExpositionFormat.OpenMetrics ? Prometheus.ExpositionFormat.OpenMetricsText : Prometheus.ExpositionFormat.PrometheusText, ct).ConfigureAwait(false);
+            await WriteSeriesAsync(output, zip, format, gzip, started, ct).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            failed = e;
+            throw;
         }
         finally
         {
-            if (zip is not null)
-            {
-                await output.CompleteAsync().ConfigureAwait(false);
-                await zip.DisposeAsync().ConfigureAwait(false);
-            }
+            // Completing flushes what is buffered into the gzip stream, whose disposal then writes the trailer; after a
+            // failure the pipe is completed with it and the response is cut short, as Kestrel does.
+            await output.CompleteAsync(failed).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The workload series into <paramref name="output"/>, then the health series (prometheus-net's registry, last: in
+    /// OpenMetrics it ends with the one <c># EOF</c>) into <paramref name="body"/>, the stream under the same pipe. Nothing
+    /// more is written or counted once the scraper has gone.
+    /// </summary>
+    private async Task WriteSeriesAsync(PipeWriter output, Stream body, Exposition.ExpositionFormat format, bool gzip, long started, CancellationToken ct)
+    {
+        var writer = new ExpositionWriter(output);
+        if (_leading && !await writer.WriteAsync(Model.Families.All, _time.GetUtcNow(), ct).ConfigureAwait(false)) return;
+        ExporterMetrics.ScrapeBytes.Set(writer.Written);
+        ExporterMetrics.ScrapeDuration.WithLabels(format == Exposition.ExpositionFormat.OpenMetrics ? "openmetrics" : "text", gzip ? "gzip" : "identity")
+            .Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        await Metrics.DefaultRegistry.CollectAndExportAsTextAsync(body,
+            format == Exposition.ExpositionFormat.OpenMetrics ? Prometheus.ExpositionFormat.OpenMetricsText : Prometheus.ExpositionFormat.PrometheusText, ct).ConfigureAwait(false);
     }
 
     private static WorkloadRef Ref(string kind, IKubernetesObject<V1ObjectMeta> o) => new(kind, o.Metadata.NamespaceProperty ?? "", o.Metadata.Name);

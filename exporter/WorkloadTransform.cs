@@ -36,9 +36,9 @@ internal static class WorkloadTransform
         }
         catch (Exception)
         {
-            // Unreadable: cache it whole, so that the event handler reads it again, counts the error and keeps the
-            // workload's last good series.
-            return workload;
+            // Unreadable: cache it whole (less the usual bookkeeping), so that the event handler reads it again, counts
+            // the error and keeps the workload's last good series.
+            return InformerTransforms.DropBookkeeping(workload);
         }
 
         var meta = workload.Metadata ?? new V1ObjectMeta();

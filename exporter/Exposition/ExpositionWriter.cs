@@ -96,8 +96,11 @@ internal sealed class ExpositionWriter
     /// <summary>Bytes written so far.</summary>
     public long Written { get; private set; }
 
-    /// <summary>Writes every family of <paramref name="groups"/>; stops early (without error) when the reader has gone.</summary>
-    public async ValueTask WriteAsync(IReadOnlyList<FamilyGroup> groups, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Writes every family of <paramref name="groups"/>: true once all is written and flushed, false when the reader went
+    /// away first (the write then stops, without an error).
+    /// </summary>
+    public async ValueTask<bool> WriteAsync(IReadOnlyList<FamilyGroup> groups, DateTimeOffset now, CancellationToken ct)
     {
         var cursor = new Cursor(groups, now);
         try
@@ -107,7 +110,8 @@ internal sealed class ExpositionWriter
                 var done = cursor.Fill(_output, _flushEvery, _blockSize, out var copied);
                 Written += copied;
                 var result = await _output.FlushAsync(ct).ConfigureAwait(false);
-                if (done || result.IsCompleted || result.IsCanceled) return;
+                if (result.IsCompleted || result.IsCanceled) return false;
+                if (done) return true;
             }
         }
         finally

@@ -87,8 +87,9 @@ public sealed class ExpositionWriterTests
         await pipe.Reader.CompleteAsync();
 
         var writer = new ExpositionWriter(pipe.Writer, flushEvery: 1024);
-        await writer.WriteAsync([group], Now, CancellationToken.None);
+        var finished = await writer.WriteAsync([group], Now, CancellationToken.None);
 
+        Assert.False(finished);
         Assert.InRange(writer.Written, 1, 4 * 1024);
     }
 
@@ -97,7 +98,7 @@ public sealed class ExpositionWriterTests
         var output = new ArrayBufferWriter<byte>();
         // Blocks of 97 bytes: copies straddle block ends all the time.
         var writer = new ExpositionWriter(new RecordingPipe(output), flushEvery, blockSize: 97);
-        writer.WriteAsync(groups, now, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        Assert.True(writer.WriteAsync(groups, now, CancellationToken.None).AsTask().GetAwaiter().GetResult());
         Assert.Equal(output.WrittenCount, writer.Written);
         return Encoding.UTF8.GetString(output.WrittenSpan);
     }
