@@ -331,6 +331,7 @@ internal sealed class SimCluster : IAsyncDisposable
         _daemonSets = new DaemonSetController(Operations, loggers.CreateLogger<DaemonSetController>());
         _workloadControllers.Add(new DeploymentController(Operations, loggers.CreateLogger<DeploymentController>()));
         _workloadControllers.Add(new ReplicaSetController(Operations, loggers.CreateLogger<ReplicaSetController>()));
+        _workloadControllers.Add(new JobController(Operations, loggers.CreateLogger<JobController>()));
         _workloadControllers.Add(new EndpointsController(Operations, loggers.CreateLogger<EndpointsController>()));
         _forwarder = new ServiceForwarder(Operations, loggers.CreateLogger<ServiceForwarder>());
         Processes = new ProcessRuntime(new ProcessRuntimeOptions

@@ -43,6 +43,7 @@ internal sealed class ApiOperations(
 {
     public ObjectStore Store => store;
     public ResourceRegistry Registry => registry;
+    public TimeProvider Time => time;
 
     /// <summary>Raised after every stored change (for the cluster's controllers: GC, namespaces, CRDs).</summary>
     public event Action<ResourceDefinition, StoreEvent>? Changed;

@@ -163,7 +163,7 @@ public sealed class RunaiWorkloadTests(WorkloadClusterFixture fixture)
     }
 
     [Fact]
-    public async Task ARunaiJobBecomesABatchJobAndIsCreatingUntilItsPodExists()
+    public async Task ARunaiJobBecomesABatchJobWhosePodRunsIt()
     {
         var kind = WorkloadKinds.RunaiJob;
         const string name = "batch-one";
@@ -183,9 +183,17 @@ public sealed class RunaiWorkloadTests(WorkloadClusterFixture fixture)
         Assert.Equal("OnFailure", job.Spec.Template.Spec.RestartPolicy);
         Assert.Equal(RunaiComponents.SchedulerName, job.Spec.Template.Spec.SchedulerName);
         Assert.Equal(name, job.Spec.Template.Metadata.Labels[RunaiLabels.WorkloadName]);
-        // The simulated cluster has no Job controller, so no pod is made: the workload stays Creating.
-        await fixture.UntilStatusAsync(kind, name, WorkloadStatus.Creating);
-        Assert.Equal("2", (await fixture.GetAsync<RunaiJob>(kind, name)).Metadata.Annotations[RunaiAnnotations.TotalRequestedGpus]);
+        // The simulated Job controller makes the pod (with the template's workload labels), the test binder places it
+        // and the kubelet runs it.
+        await fixture.UntilStatusAsync(kind, name, WorkloadStatus.Running);
+        var pods = await fixture.Admin.CoreV1.ListNamespacedPodAsync(ProjectNamespace, labelSelector: $"job-name={name}");
+        var pod = Assert.Single(pods.Items);
+        Assert.Equal(name, pod.Metadata.Labels[RunaiLabels.WorkloadName]);
+        Assert.Equal(job.Metadata.Uid, Assert.Single(pod.Metadata.OwnerReferences).Uid);
+        var annotations = (await fixture.GetAsync<RunaiJob>(kind, name)).Metadata.Annotations;
+        Assert.Equal("2", annotations[RunaiAnnotations.TotalRequestedGpus]);
+        Assert.Equal("2", annotations[RunaiAnnotations.CurrentAllocatedGpus]);
+        Assert.Equal("1", annotations[RunaiAnnotations.RunningPods]);
         await fixture.DeleteAsync(kind, name);
     }
 

@@ -1,0 +1,193 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Runai.Sim.Api;
+using Runai.Sim.Api.Storage;
+using static Runai.Sim.Cluster.WorkloadObjects;
+
+namespace Runai.Sim.Cluster;
+
+/// <summary>
+/// The Job controller of kube-controller-manager, for the cases this product makes (a RunaiJob's batch Job): keeps up to
+/// <c>spec.parallelism</c> pods running until <c>spec.completions</c> have succeeded (both 1 when unset), counts failed
+/// pods against <c>spec.backoffLimit</c> (6 when unset), stops its pods while <c>spec.suspend</c> is true, and reports
+/// active/ready/succeeded/failed, start and completion times and the Complete, Failed and Suspended conditions. Pods
+/// get the <c>job-name</c>, <c>batch.kubernetes.io/job-name</c> and <c>controller-uid</c> labels. Not modelled: indexed
+/// completions, pod failure policies, active deadlines, TTL after finishing.
+/// </summary>
+internal sealed class JobController : IAsyncDisposable
+{
+    public const string Resource = "jobs.batch";
+    private static readonly Api.Rbac.UserInfo Identity = new("system:serviceaccount:kube-system:job-controller",
+        ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated", "system:masters"]);
+
+    private readonly ApiOperations _ops;
+    private readonly ReconcileLoop _loop;
+
+    public JobController(ApiOperations ops, ILogger<JobController> log)
+    {
+        _ops = ops;
+        _loop = new ReconcileLoop("Job", ReconcileAsync, () => ops.Store.List(Resource, null).Items.Select(i => i.Key), TimeSpan.FromSeconds(5), log);
+        ops.Changed += OnChanged;
+        _loop.Start();
+    }
+
+    private void OnChanged(ResourceDefinition def, StoreEvent e)
+    {
+        if (def.GroupResource == Resource)
+        {
+            _loop.Enqueue(e.Object.Key);
+        }
+        else if (def.GroupResource == "pods")
+        {
+            foreach (var uid in e.Object.OwnerUids)
+            {
+                if (_ops.Store.FindByUid(uid) is { Resource: Resource } owner) _loop.Enqueue(owner.Key);
+            }
+        }
+    }
+
+    private async Task ReconcileAsync(string key, CancellationToken ct)
+    {
+        var slash = key.IndexOf('/');
+        var (ns, name) = (key[..slash], key[(slash + 1)..]);
+        var stored = _ops.Store.Get(Resource, ns, name);
+        if (stored is null) return;
+
+        var job = stored.ToJsonObject();
+        var spec = job["spec"] as JsonObject ?? [];
+        var completions = (int?)spec["completions"] ?? 1;
+        var parallelism = (int?)spec["parallelism"] ?? 1;
+        var backoffLimit = (int?)spec["backoffLimit"] ?? 6;
+        var suspended = (bool?)spec["suspend"] ?? false;
+        var podDef = Def(_ops, "pods");
+        var pods = OwnedPods(ns, stored.Uid);
+        var succeeded = pods.Count(p => (string?)p["status"]?["phase"] == "Succeeded");
+        var failed = pods.Count(p => (string?)p["status"]?["phase"] == "Failed");
+        var active = pods.Where(p => !IsTerminating(p) && !IsTerminal(p)).ToList();
+        var finished = Condition(job, "Complete") ?? Condition(job, "Failed");
+        string? ending = finished is null && succeeded >= completions ? "Complete" : finished is null && failed > backoffLimit ? "Failed" : null;
+
+        if (!IsTerminating(job) && finished is null)
+        {
+            if (suspended || ending is not null)
+            {
+                foreach (var pod in active) await DeleteAsync(podDef, ns, Name(pod), ct);
+                active.Clear();
+            }
+            else
+            {
+                var wanted = Math.Min(parallelism, completions - succeeded) - active.Count;
+                var template = spec["template"] as JsonObject ?? [];
+                for (var i = 0; i < wanted; i++)
+                {
+                    await _ops.CreateAsync(Identity, podDef, ns, NewPod(job, template), new WriteOptions { FieldManager = "job-controller" }, ct);
+                }
+            }
+        }
+
+        var now = KubeTime.Now(_ops.Time);
+        var current = OwnedPods(ns, stored.Uid).Where(p => !IsTerminating(p) && !IsTerminal(p)).ToList();
+        _ops.Mutate(Def(_ops, Resource), ns, name, o =>
+        {
+            var old = o["status"] as JsonObject ?? [];
+            var status = new JsonObject
+            {
+                ["active"] = current.Count,
+                ["ready"] = current.Count(IsReady),
+                ["succeeded"] = succeeded,
+                ["failed"] = failed,
+            };
+            if (old["startTime"] is { } start) status["startTime"] = start.DeepClone();
+            else if (!suspended) status["startTime"] = now;
+            var conditions = new JsonArray();
+            foreach (var c in old["conditions"] as JsonArray ?? [])
+            {
+                if ((string?)c?["type"] is "Complete" or "Failed") conditions.Add(c.DeepClone());
+            }
+
+            if (old["completionTime"] is { } done) status["completionTime"] = done.DeepClone();
+            if (ending is not null && conditions.Count == 0)
+            {
+                conditions.Add(new JsonObject
+                {
+                    ["type"] = ending, ["status"] = "True", ["lastProbeTime"] = now, ["lastTransitionTime"] = now,
+                    ["reason"] = ending == "Complete" ? "Completed" : "BackoffLimitExceeded",
+                    ["message"] = ending == "Complete" ? "Reached expected number of succeeded pods" : "Job has reached the specified backoff limit",
+                });
+                if (ending == "Complete") status["completionTime"] = now;
+            }
+
+            if (suspended && conditions.Count == 0)
+            {
+                conditions.Add(new JsonObject
+                {
+                    ["type"] = "Suspended", ["status"] = "True", ["lastProbeTime"] = now, ["lastTransitionTime"] = now,
+                    ["reason"] = "JobSuspended", ["message"] = "Job suspended",
+                });
+            }
+
+            if (conditions.Count > 0) status["conditions"] = conditions;
+            // Times other than the ones just set stay as they were, so an unchanged job is not written again.
+            return JsonNode.DeepEquals(WithoutProbeTimes(status), WithoutProbeTimes(old)) ? null : Set(o, status);
+        });
+    }
+
+    private static JsonNode? Condition(JsonObject job, string type) =>
+        (job["status"]?["conditions"] as JsonArray ?? []).FirstOrDefault(c => (string?)c?["type"] == type && (string?)c?["status"] == "True");
+
+    /// <summary>The status without the Suspended condition's timestamps, which are set afresh on every pass.</summary>
+    private static JsonNode WithoutProbeTimes(JsonObject status)
+    {
+        var copy = status.DeepClone().AsObject();
+        foreach (var c in copy["conditions"] as JsonArray ?? [])
+        {
+            if ((string?)c?["type"] != "Suspended") continue;
+            c!.AsObject().Remove("lastProbeTime");
+            c.AsObject().Remove("lastTransitionTime");
+        }
+
+        return copy;
+    }
+
+    private List<JsonObject> OwnedPods(string ns, string uid) =>
+        _ops.Store.List("pods", ns).Items.Where(p => p.OwnerUids.Contains(uid)).Select(p => p.ToJsonObject()).ToList();
+
+    private static JsonObject Set(JsonObject o, JsonObject status)
+    {
+        o["status"] = status;
+        return o;
+    }
+
+    private async Task DeleteAsync(ResourceDefinition podDef, string ns, string name, CancellationToken ct)
+    {
+        try
+        {
+            await _ops.DeleteAsync(Identity, podDef, ns, name, new DeleteOptions(), ct);
+        }
+        catch (ApiException e) when (e.Code == 404)
+        {
+        }
+    }
+
+    private static JsonObject NewPod(JsonObject job, JsonObject template)
+    {
+        var meta = template["metadata"]?.DeepClone() as JsonObject ?? [];
+        meta.Remove("name");
+        meta["generateName"] = Name(job) + "-";
+        var labels = meta["labels"] as JsonObject ?? [];
+        labels["job-name"] = Name(job);
+        labels["batch.kubernetes.io/job-name"] = Name(job);
+        labels["controller-uid"] = Uid(job);
+        labels["batch.kubernetes.io/controller-uid"] = Uid(job);
+        meta["labels"] = labels;
+        meta["ownerReferences"] = new JsonArray(ControllerRef("batch/v1", "Job", job));
+        var spec = template["spec"]?.DeepClone() as JsonObject ?? [];
+        return new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Pod", ["metadata"] = meta, ["spec"] = spec };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _ops.Changed -= OnChanged;
+        await _loop.DisposeAsync();
+    }
+}
