@@ -88,7 +88,7 @@ internal sealed class DaemonSetController : IAsyncDisposable
             var finished = live.Where(IsTerminal).ToList();
             foreach (var f in finished)
             {
-                await DeleteAsync(podDef, f, ct);
+                await DeleteAsync(f, ct);
             }
 
             if (live.Count - finished.Count == 0)
@@ -103,7 +103,7 @@ internal sealed class DaemonSetController : IAsyncDisposable
             {
                 foreach (var p in list)
                 {
-                    await DeleteAsync(podDef, p, ct);
+                    await DeleteAsync(p, ct);
                 }
             }
         }
@@ -128,26 +128,12 @@ internal sealed class DaemonSetController : IAsyncDisposable
                 status["numberUnavailable"] = eligible.Count - ready;
             }
 
-            return JsonNode.DeepEquals(status, o["status"]) ? null : Set(o, status);
+            return JsonNode.DeepEquals(status, o["status"]) ? null : WithStatus(o, status);
         });
     }
 
-    private static JsonObject Set(JsonObject o, JsonObject status)
-    {
-        o["status"] = status;
-        return o;
-    }
-
-    private async Task DeleteAsync(ResourceDefinition podDef, JsonObject pod, CancellationToken ct)
-    {
-        try
-        {
-            await _ops.DeleteAsync(Identity, podDef, (string)pod["metadata"]!["namespace"]!, (string)pod["metadata"]!["name"]!, new DeleteOptions(), ct);
-        }
-        catch (ApiException e) when (e.Code == 404)
-        {
-        }
-    }
+    private Task DeleteAsync(JsonObject pod, CancellationToken ct) =>
+        DeletePodAsync(_ops, Identity, (string)pod["metadata"]!["namespace"]!, Name(pod), ct);
 
     private static JsonObject NewPod(JsonObject ds, JsonObject template, string node, string hash)
     {

@@ -45,13 +45,7 @@ internal sealed class DeploymentController : IAsyncDisposable
         }
         else if (def.GroupResource == ReplicaSetController.Resource)
         {
-            foreach (var uid in e.Object.OwnerUids)
-            {
-                if (_ops.Store.FindByUid(uid) is { Resource: Resource } owner)
-                {
-                    _loop.Enqueue(owner.Key);
-                }
-            }
+            foreach (var owner in OwnerKeys(_ops, e.Object, Resource)) _loop.Enqueue(owner);
         }
     }
 

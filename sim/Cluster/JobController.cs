@@ -39,10 +39,7 @@ internal sealed class JobController : IAsyncDisposable
         }
         else if (def.GroupResource == "pods")
         {
-            foreach (var uid in e.Object.OwnerUids)
-            {
-                if (_ops.Store.FindByUid(uid) is { Resource: Resource } owner) _loop.Enqueue(owner.Key);
-            }
+            foreach (var owner in OwnerKeys(_ops, e.Object, Resource)) _loop.Enqueue(owner);
         }
     }
 
@@ -60,7 +57,7 @@ internal sealed class JobController : IAsyncDisposable
         var backoffLimit = (int?)spec["backoffLimit"] ?? 6;
         var suspended = (bool?)spec["suspend"] ?? false;
         var podDef = Def(_ops, "pods");
-        var pods = OwnedPods(ns, stored.Uid);
+        var pods = OwnedPods(_ops, ns, stored.Uid);
         var succeeded = pods.Count(p => (string?)p["status"]?["phase"] == "Succeeded");
         var failed = pods.Count(p => (string?)p["status"]?["phase"] == "Failed");
         var active = pods.Where(p => !IsTerminating(p) && !IsTerminal(p)).ToList();
@@ -71,7 +68,7 @@ internal sealed class JobController : IAsyncDisposable
         {
             if (suspended || ending is not null)
             {
-                foreach (var pod in active) await DeleteAsync(podDef, ns, Name(pod), ct);
+                foreach (var pod in active) await DeletePodAsync(_ops, Identity, ns, Name(pod), ct);
                 active.Clear();
             }
             else
@@ -86,7 +83,7 @@ internal sealed class JobController : IAsyncDisposable
         }
 
         var now = KubeTime.Now(_ops.Time);
-        var current = OwnedPods(ns, stored.Uid).Where(p => !IsTerminating(p) && !IsTerminal(p)).ToList();
+        var current = OwnedPods(_ops, ns, stored.Uid).Where(p => !IsTerminating(p) && !IsTerminal(p)).ToList();
         _ops.Mutate(Def(_ops, Resource), ns, name, o =>
         {
             var old = o["status"] as JsonObject ?? [];
@@ -99,14 +96,15 @@ internal sealed class JobController : IAsyncDisposable
             };
             if (old["startTime"] is { } start) status["startTime"] = start.DeepClone();
             else if (!suspended) status["startTime"] = now;
+            // A finishing condition stays for good, Suspended while the job is; each keeps the times it was set with.
             var conditions = new JsonArray();
             foreach (var c in old["conditions"] as JsonArray ?? [])
             {
-                if ((string?)c?["type"] is "Complete" or "Failed") conditions.Add(c.DeepClone());
+                if ((string?)c?["type"] is "Complete" or "Failed" || ((string?)c?["type"] == "Suspended" && suspended)) conditions.Add(c!.DeepClone());
             }
 
             if (old["completionTime"] is { } done) status["completionTime"] = done.DeepClone();
-            if (ending is not null && conditions.Count == 0)
+            if (ending is not null && !conditions.Any(c => (string?)c?["type"] is "Complete" or "Failed"))
             {
                 conditions.Add(new JsonObject
                 {
@@ -127,47 +125,12 @@ internal sealed class JobController : IAsyncDisposable
             }
 
             if (conditions.Count > 0) status["conditions"] = conditions;
-            // Times other than the ones just set stay as they were, so an unchanged job is not written again.
-            return JsonNode.DeepEquals(WithoutProbeTimes(status), WithoutProbeTimes(old)) ? null : Set(o, status);
+            return JsonNode.DeepEquals(status, old) ? null : WithStatus(o, status);
         });
     }
 
     private static JsonNode? Condition(JsonObject job, string type) =>
         (job["status"]?["conditions"] as JsonArray ?? []).FirstOrDefault(c => (string?)c?["type"] == type && (string?)c?["status"] == "True");
-
-    /// <summary>The status without the Suspended condition's timestamps, which are set afresh on every pass.</summary>
-    private static JsonNode WithoutProbeTimes(JsonObject status)
-    {
-        var copy = status.DeepClone().AsObject();
-        foreach (var c in copy["conditions"] as JsonArray ?? [])
-        {
-            if ((string?)c?["type"] != "Suspended") continue;
-            c!.AsObject().Remove("lastProbeTime");
-            c.AsObject().Remove("lastTransitionTime");
-        }
-
-        return copy;
-    }
-
-    private List<JsonObject> OwnedPods(string ns, string uid) =>
-        _ops.Store.List("pods", ns).Items.Where(p => p.OwnerUids.Contains(uid)).Select(p => p.ToJsonObject()).ToList();
-
-    private static JsonObject Set(JsonObject o, JsonObject status)
-    {
-        o["status"] = status;
-        return o;
-    }
-
-    private async Task DeleteAsync(ResourceDefinition podDef, string ns, string name, CancellationToken ct)
-    {
-        try
-        {
-            await _ops.DeleteAsync(Identity, podDef, ns, name, new DeleteOptions(), ct);
-        }
-        catch (ApiException e) when (e.Code == 404)
-        {
-        }
-    }
 
     private static JsonObject NewPod(JsonObject job, JsonObject template)
     {

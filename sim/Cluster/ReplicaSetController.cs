@@ -36,13 +36,7 @@ internal sealed class ReplicaSetController : IAsyncDisposable
         }
         else if (def.GroupResource == "pods")
         {
-            foreach (var uid in e.Object.OwnerUids)
-            {
-                if (_ops.Store.FindByUid(uid) is { Resource: Resource } owner)
-                {
-                    _loop.Enqueue(owner.Key);
-                }
-            }
+            foreach (var owner in OwnerKeys(_ops, e.Object, Resource)) _loop.Enqueue(owner);
         }
     }
 
@@ -61,10 +55,10 @@ internal sealed class ReplicaSetController : IAsyncDisposable
         if (!IsTerminating(rs))
         {
             var desired = (int?)rs["spec"]?["replicas"] ?? 1;
-            var pods = OwnedPods(ns, stored.Uid);
+            var pods = OwnedPods(_ops, ns, stored.Uid);
             foreach (var ended in pods.Where(p => !IsTerminating(p) && IsTerminal(p)))
             {
-                await DeleteAsync(podDef, ns, Name(ended), ct);
+                await DeletePodAsync(_ops, Identity, ns, Name(ended), ct);
             }
 
             var active = pods.Where(p => !IsTerminating(p) && !IsTerminal(p)).ToList();
@@ -81,12 +75,12 @@ internal sealed class ReplicaSetController : IAsyncDisposable
                 foreach (var surplus in active.OrderBy(DeletionRank).ThenByDescending(p => (string?)p["metadata"]?["creationTimestamp"], StringComparer.Ordinal)
                              .Take(active.Count - desired))
                 {
-                    await DeleteAsync(podDef, ns, Name(surplus), ct);
+                    await DeletePodAsync(_ops, Identity, ns, Name(surplus), ct);
                 }
             }
         }
 
-        var now = OwnedPods(ns, stored.Uid).Where(p => !IsTerminating(p) && !IsTerminal(p)).ToList();
+        var now = OwnedPods(_ops, ns, stored.Uid).Where(p => !IsTerminating(p) && !IsTerminal(p)).ToList();
         var templateLabels = (rs["spec"]?["template"]?["metadata"]?["labels"] as JsonObject ?? []).ToDictionary(kv => kv.Key, kv => kv.Value?.ToString());
         var ready = now.Count(IsReady);
         _ops.Mutate(Def(_ops, Resource), ns, name, o =>
@@ -99,12 +93,9 @@ internal sealed class ReplicaSetController : IAsyncDisposable
                 ["availableReplicas"] = ready,
                 ["observedGeneration"] = Generation(o),
             };
-            return JsonNode.DeepEquals(status, o["status"]) ? null : Set(o, status);
+            return JsonNode.DeepEquals(status, o["status"]) ? null : WithStatus(o, status);
         });
     }
-
-    private List<JsonObject> OwnedPods(string ns, string uid) =>
-        _ops.Store.List("pods", ns).Items.Where(p => p.OwnerUids.Contains(uid)).Select(p => p.ToJsonObject()).ToList();
 
     /// <summary>Lower goes first: a pod not yet on a node, then one not running, then one not ready.</summary>
     private static int DeletionRank(JsonObject pod) =>
@@ -112,23 +103,6 @@ internal sealed class ReplicaSetController : IAsyncDisposable
         : (string?)pod["status"]?["phase"] != "Running" ? 1
         : !IsReady(pod) ? 2
         : 3;
-
-    private static JsonObject Set(JsonObject o, JsonObject status)
-    {
-        o["status"] = status;
-        return o;
-    }
-
-    private async Task DeleteAsync(ResourceDefinition podDef, string ns, string name, CancellationToken ct)
-    {
-        try
-        {
-            await _ops.DeleteAsync(Identity, podDef, ns, name, new DeleteOptions(), ct);
-        }
-        catch (ApiException e) when (e.Code == 404)
-        {
-        }
-    }
 
     private static JsonObject NewPod(JsonObject rs, JsonObject template)
     {

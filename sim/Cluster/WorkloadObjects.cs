@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Runai.Sim.Api;
+using Runai.Sim.Api.Storage;
 
 namespace Runai.Sim.Cluster;
 
@@ -86,6 +87,33 @@ internal static class WorkloadObjects
         else
         {
             conditions.Add(fresh);
+        }
+    }
+
+    /// <summary>Store keys of the objects of <paramref name="ownerResource"/> that own <paramref name="changed"/> (a pod's ReplicaSet or Job, a ReplicaSet's Deployment).</summary>
+    public static IEnumerable<string> OwnerKeys(ApiOperations ops, StoredObject changed, string ownerResource) =>
+        changed.OwnerUids.Select(ops.Store.FindByUid).Where(o => o?.Resource == ownerResource).Select(o => o!.Key);
+
+    /// <summary>The pods in <paramref name="ns"/> that the object with <paramref name="ownerUid"/> owns.</summary>
+    public static List<JsonObject> OwnedPods(ApiOperations ops, string ns, string ownerUid) =>
+        ops.Store.List("pods", ns).Items.Where(p => p.OwnerUids.Contains(ownerUid)).Select(p => p.ToJsonObject()).ToList();
+
+    /// <summary>The object with its status replaced, for a <c>Mutate</c> callback.</summary>
+    public static JsonObject WithStatus(JsonObject o, JsonObject status)
+    {
+        o["status"] = status;
+        return o;
+    }
+
+    /// <summary>Deletes a pod as <paramref name="identity"/>; one already gone counts as deleted.</summary>
+    public static async Task DeletePodAsync(ApiOperations ops, Api.Rbac.UserInfo identity, string ns, string name, CancellationToken ct)
+    {
+        try
+        {
+            await ops.DeleteAsync(identity, Def(ops, "pods"), ns, name, new DeleteOptions(), ct);
+        }
+        catch (ApiException e) when (e.Code == 404)
+        {
         }
     }
 
