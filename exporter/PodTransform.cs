@@ -19,15 +19,9 @@ internal static class PodTransform
 {
     public static V1Pod Slim(V1Pod pod)
     {
-        var meta = pod.Metadata ?? new V1ObjectMeta();
         return new CachedPod
         {
-            Metadata = new V1ObjectMeta
-            {
-                Name = meta.Name,
-                NamespaceProperty = Names.Intern(meta.NamespaceProperty),
-                ResourceVersion = meta.ResourceVersion,
-            },
+            Metadata = Names.CacheKeys(pod.Metadata),
             Facts = PodFacts.From(pod),
         };
     }
@@ -48,6 +42,17 @@ internal static class Names
 {
     private const int MaxEntries = 200_000;
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Pool = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// What an informer needs of a cached object's metadata to key and diff it: name, namespace (interned) and
+    /// resourceVersion. The slim pod and workload caches keep only this.
+    /// </summary>
+    public static V1ObjectMeta CacheKeys(V1ObjectMeta? meta) => new()
+    {
+        Name = meta?.Name,
+        NamespaceProperty = Intern(meta?.NamespaceProperty),
+        ResourceVersion = meta?.ResourceVersion,
+    };
 
     public static string? Intern(string? value)
     {

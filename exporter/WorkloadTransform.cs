@@ -41,17 +41,7 @@ internal static class WorkloadTransform
             return InformerTransforms.DropBookkeeping(workload);
         }
 
-        var meta = workload.Metadata ?? new V1ObjectMeta();
-        var slim = new T
-        {
-            Metadata = new V1ObjectMeta
-            {
-                Name = meta.Name,
-                NamespaceProperty = Names.Intern(meta.NamespaceProperty),
-                ResourceVersion = meta.ResourceVersion,
-                Uid = meta.Uid,
-            },
-        };
+        var slim = new T { Metadata = Names.CacheKeys(workload.Metadata) };
         Facts.AddOrUpdate(slim, facts);
         return slim;
     }
