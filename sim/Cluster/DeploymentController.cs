@@ -25,36 +25,19 @@ internal sealed class DeploymentController : IAsyncDisposable
     private readonly ApiOperations _ops;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
-    private readonly ReconcileLoop _loop;
+    private readonly OwnerLoop _loop;
 
     public DeploymentController(ApiOperations ops, ILogger<DeploymentController> log, TimeProvider? time = null)
     {
         _ops = ops;
         _log = log;
         _time = time ?? TimeProvider.System;
-        _loop = new ReconcileLoop("Deployment", ReconcileAsync, () => ops.Store.List(Resource, null).Items.Select(i => i.Key), TimeSpan.FromSeconds(5), log);
-        ops.Changed += OnChanged;
-        _loop.Start();
+        _loop = new OwnerLoop(ops, "Deployment", Resource, ReplicaSetController.Resource, ReconcileAsync, log);
     }
 
-    private void OnChanged(ResourceDefinition def, StoreEvent e)
+    private async Task ReconcileAsync(string ns, string name, StoredObject stored, CancellationToken ct)
     {
-        if (def.GroupResource == Resource)
-        {
-            _loop.Enqueue(e.Object.Key);
-        }
-        else if (def.GroupResource == ReplicaSetController.Resource)
-        {
-            foreach (var owner in OwnerKeys(_ops, e.Object, Resource)) _loop.Enqueue(owner);
-        }
-    }
-
-    private async Task ReconcileAsync(string key, CancellationToken ct)
-    {
-        var slash = key.IndexOf('/');
-        var (ns, name) = (key[..slash], key[(slash + 1)..]);
-        var stored = _ops.Store.Get(Resource, ns, name);
-        if (stored is null || IsTerminating(stored.ToJsonObject()))
+        if (IsTerminating(stored.ToJsonObject()))
         {
             return;
         }
@@ -274,9 +257,5 @@ internal sealed class DeploymentController : IAsyncDisposable
         };
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _ops.Changed -= OnChanged;
-        await _loop.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _loop.DisposeAsync();
 }

@@ -21,35 +21,16 @@ internal sealed class JobController : IAsyncDisposable
         ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated", "system:masters"]);
 
     private readonly ApiOperations _ops;
-    private readonly ReconcileLoop _loop;
+    private readonly OwnerLoop _loop;
 
     public JobController(ApiOperations ops, ILogger<JobController> log)
     {
         _ops = ops;
-        _loop = new ReconcileLoop("Job", ReconcileAsync, () => ops.Store.List(Resource, null).Items.Select(i => i.Key), TimeSpan.FromSeconds(5), log);
-        ops.Changed += OnChanged;
-        _loop.Start();
+        _loop = new OwnerLoop(ops, "Job", Resource, "pods", ReconcileAsync, log);
     }
 
-    private void OnChanged(ResourceDefinition def, StoreEvent e)
+    private async Task ReconcileAsync(string ns, string name, StoredObject stored, CancellationToken ct)
     {
-        if (def.GroupResource == Resource)
-        {
-            _loop.Enqueue(e.Object.Key);
-        }
-        else if (def.GroupResource == "pods")
-        {
-            foreach (var owner in OwnerKeys(_ops, e.Object, Resource)) _loop.Enqueue(owner);
-        }
-    }
-
-    private async Task ReconcileAsync(string key, CancellationToken ct)
-    {
-        var slash = key.IndexOf('/');
-        var (ns, name) = (key[..slash], key[(slash + 1)..]);
-        var stored = _ops.Store.Get(Resource, ns, name);
-        if (stored is null) return;
-
         var job = stored.ToJsonObject();
         var spec = job["spec"] as JsonObject ?? [];
         var completions = (int?)spec["completions"] ?? 1;
@@ -148,9 +129,5 @@ internal sealed class JobController : IAsyncDisposable
         return new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Pod", ["metadata"] = meta, ["spec"] = spec };
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _ops.Changed -= OnChanged;
-        await _loop.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _loop.DisposeAsync();
 }

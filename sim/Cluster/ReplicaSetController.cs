@@ -18,38 +18,16 @@ internal sealed class ReplicaSetController : IAsyncDisposable
         ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated", "system:masters"]);
 
     private readonly ApiOperations _ops;
-    private readonly ReconcileLoop _loop;
+    private readonly OwnerLoop _loop;
 
     public ReplicaSetController(ApiOperations ops, ILogger<ReplicaSetController> log)
     {
         _ops = ops;
-        _loop = new ReconcileLoop("ReplicaSet", ReconcileAsync, () => ops.Store.List(Resource, null).Items.Select(i => i.Key), TimeSpan.FromSeconds(5), log);
-        ops.Changed += OnChanged;
-        _loop.Start();
+        _loop = new OwnerLoop(ops, "ReplicaSet", Resource, "pods", ReconcileAsync, log);
     }
 
-    private void OnChanged(ResourceDefinition def, StoreEvent e)
+    private async Task ReconcileAsync(string ns, string name, StoredObject stored, CancellationToken ct)
     {
-        if (def.GroupResource == Resource)
-        {
-            _loop.Enqueue(e.Object.Key);
-        }
-        else if (def.GroupResource == "pods")
-        {
-            foreach (var owner in OwnerKeys(_ops, e.Object, Resource)) _loop.Enqueue(owner);
-        }
-    }
-
-    private async Task ReconcileAsync(string key, CancellationToken ct)
-    {
-        var slash = key.IndexOf('/');
-        var (ns, name) = (key[..slash], key[(slash + 1)..]);
-        var stored = _ops.Store.Get(Resource, ns, name);
-        if (stored is null)
-        {
-            return;
-        }
-
         var rs = stored.ToJsonObject();
         var podDef = Def(_ops, "pods");
         if (!IsTerminating(rs))
@@ -114,9 +92,5 @@ internal sealed class ReplicaSetController : IAsyncDisposable
         return new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Pod", ["metadata"] = meta, ["spec"] = spec };
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _ops.Changed -= OnChanged;
-        await _loop.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _loop.DisposeAsync();
 }
