@@ -19,8 +19,7 @@ internal sealed class DaemonSetController : IAsyncDisposable
 {
     private const string Resource = "daemonsets.apps";
     private const string PodTemplateHashLabel = "controller-revision-hash";
-    private static readonly Api.Rbac.UserInfo Identity = new("system:serviceaccount:kube-system:daemon-set-controller",
-        ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated", "system:masters"]);
+    private static readonly Api.Rbac.UserInfo Identity = ControllerIdentity("daemon-set-controller");
 
     private readonly ApiOperations _ops;
     private readonly ReconcileLoop _loop;

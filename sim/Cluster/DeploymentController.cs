@@ -19,8 +19,7 @@ internal sealed class DeploymentController : IAsyncDisposable
     public const string Resource = "deployments.apps";
     public const string PodTemplateHashLabel = "pod-template-hash";
     public const string RevisionAnnotation = "deployment.kubernetes.io/revision";
-    private static readonly Api.Rbac.UserInfo Identity = new("system:serviceaccount:kube-system:deployment-controller",
-        ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated", "system:masters"]);
+    private static readonly Api.Rbac.UserInfo Identity = ControllerIdentity("deployment-controller");
 
     private readonly ApiOperations _ops;
     private readonly TimeProvider _time;

@@ -16,8 +16,7 @@ namespace Runai.Sim.Cluster;
 /// </summary>
 internal sealed class EndpointsController : IAsyncDisposable
 {
-    private static readonly Api.Rbac.UserInfo Identity = new("system:serviceaccount:kube-system:endpoint-controller",
-        ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated", "system:masters"]);
+    private static readonly Api.Rbac.UserInfo Identity = ControllerIdentity("endpoint-controller");
 
     private readonly ApiOperations _ops;
     private readonly ReconcileLoop _loop;

@@ -17,8 +17,7 @@ namespace Runai.Sim.Cluster;
 internal sealed class JobController : IAsyncDisposable
 {
     public const string Resource = "jobs.batch";
-    private static readonly Api.Rbac.UserInfo Identity = new("system:serviceaccount:kube-system:job-controller",
-        ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated", "system:masters"]);
+    private static readonly Api.Rbac.UserInfo Identity = ControllerIdentity("job-controller");
 
     private readonly ApiOperations _ops;
     private readonly OwnerLoop _loop;

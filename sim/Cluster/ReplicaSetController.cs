@@ -14,8 +14,7 @@ namespace Runai.Sim.Cluster;
 internal sealed class ReplicaSetController : IAsyncDisposable
 {
     public const string Resource = "replicasets.apps";
-    private static readonly Api.Rbac.UserInfo Identity = new("system:serviceaccount:kube-system:replicaset-controller",
-        ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated", "system:masters"]);
+    private static readonly Api.Rbac.UserInfo Identity = ControllerIdentity("replicaset-controller");
 
     private readonly ApiOperations _ops;
     private readonly OwnerLoop _loop;

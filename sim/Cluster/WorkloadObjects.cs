@@ -117,6 +117,10 @@ internal static class WorkloadObjects
         }
     }
 
+    /// <summary>The identity a kube-controller-manager controller writes as: its kube-system service account.</summary>
+    public static Api.Rbac.UserInfo ControllerIdentity(string serviceAccount) => new($"system:serviceaccount:kube-system:{serviceAccount}",
+        ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated", "system:masters"]);
+
     public static ResourceDefinition Def(ApiOperations ops, string groupResource) =>
         ops.Registry.FindGroupResource(groupResource) ?? throw new InvalidOperationException($"{groupResource} is not served");
 }
